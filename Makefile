@@ -1,0 +1,66 @@
+# Entry points.  The README's two commands are ./run-demo and ./run-tests;
+# these targets are the same steps for people who work on the project.
+BIN := build/bin
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11
+PKGS := glib-2.0 json-glib-1.0
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+
+TOOLS := $(BIN)/qmp-call $(BIN)/hbmon
+UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client
+
+.PHONY: all tools unit-tests deps prepare qemu guest demo check export install clean
+all: tools guest qemu
+
+tools: $(TOOLS)
+unit-tests: $(UNIT_TESTS)
+
+$(BIN)/%.o: tools/%.c $(wildcard tools/*.h)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itools -c -o $@ $<
+
+$(BIN)/test-%.o: tests/unit/test-%.c $(wildcard tools/*.h)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itools -c -o $@ $<
+
+$(BIN)/qmp-call: $(BIN)/qmp-call.o $(BIN)/qmp-client.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/hbmon: $(BIN)/hbmon.o $(BIN)/hb-stats.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/test-hb-stats: $(BIN)/test-hb-stats.o $(BIN)/hb-stats.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/test-qmp-client: $(BIN)/test-qmp-client.o $(BIN)/qmp-client.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+deps:
+	scripts/install-deps.sh
+
+prepare:
+	scripts/prepare-qemu.sh
+
+qemu: prepare
+	scripts/build-qemu.sh
+
+guest:
+	guest/build-guest.sh
+
+demo:
+	./run-demo
+
+check:
+	./run-tests
+
+export:
+	scripts/export-patches.sh
+
+# Install our QEMU into PREFIX (default /usr/local) for use outside the tree.
+PREFIX ?= /usr/local
+install: qemu
+	cd build/qemu/build && meson configure -Dprefix=$(PREFIX) >/dev/null && ninja install
+
+clean:
+	rm -rf $(BIN) build/guest

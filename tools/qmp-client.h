@@ -1,0 +1,57 @@
+/*
+ * A small synchronous QMP client: connect to a QEMU monitor socket, run
+ * commands, wait for events.  JSON is handled by json-glib; this file only
+ * frames messages (QEMU sends one JSON object per line).
+ */
+#ifndef QMP_CLIENT_H
+#define QMP_CLIENT_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#define QMP_CLIENT_ERROR (qmp_client_error_quark())
+GQuark qmp_client_error_quark(void);
+
+typedef enum {
+    QMP_CLIENT_ERROR_CONNECT,   /* socket missing or refused */
+    QMP_CLIENT_ERROR_TIMEOUT,   /* no answer in time */
+    QMP_CLIENT_ERROR_CLOSED,    /* QEMU closed the connection */
+    QMP_CLIENT_ERROR_PROTOCOL,  /* malformed or unexpected message */
+    QMP_CLIENT_ERROR_COMMAND,   /* QEMU answered with an error */
+} QmpClientError;
+
+typedef struct QmpClient QmpClient;
+
+/* Connect to a UNIX socket, read the greeting, negotiate capabilities. */
+QmpClient *qmp_client_connect(const char *path, int timeout_ms, GError **errp);
+
+/* Same, on an already connected file descriptor (takes ownership). */
+QmpClient *qmp_client_new_fd(int fd, int timeout_ms, GError **errp);
+
+/*
+ * Run a command.  @args may be NULL.  Returns the "return" member (caller
+ * owns it) or NULL with @errp set; for QMP errors the message is
+ * "<class>: <desc>".
+ */
+JsonNode *qmp_client_execute(QmpClient *c, const char *command,
+                             JsonObject *args, int timeout_ms, GError **errp);
+
+/* Like qmp_client_execute, with arguments given as a JSON text. */
+JsonNode *qmp_client_execute_json(QmpClient *c, const char *command,
+                                  const char *args_json, int timeout_ms,
+                                  GError **errp);
+
+/*
+ * Wait for an event called @name (already received ones count).  Returns
+ * the whole event object (caller owns it).
+ */
+JsonObject *qmp_client_wait_event(QmpClient *c, const char *name,
+                                  int timeout_ms, GError **errp);
+
+/* The "QMP" member of the greeting. */
+JsonObject *qmp_client_greeting(QmpClient *c);
+
+void qmp_client_free(QmpClient *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QmpClient, qmp_client_free)
+
+#endif
