@@ -149,3 +149,40 @@ lu_stock_cpr_transfer() {
 
 # JSON value of a top-level member: lu_json_get FILE-OR-TEXT KEY (via jq).
 lu_jq() { jq -r "$@"; }
+
+# cpr-transfer into a -precreate destination, configured over QMP before
+# the source sends anything: capabilities and parameters, a TCP main
+# channel on port 0 (the real port read back with query-migrate), and the
+# cpr channel given with migrate-incoming.  Sets LU_T_START / LU_T_DONE
+# and LU_MAIN_PORT.
+lu_precreate_cpr_transfer() {
+    local dst_bin=$1 sock=$LU_DIR/dst.qmp mig
+    LU_T_START=$(lu_now_ms)
+    lu_qmp "$LU_DIR/src.qmp" migrate-set-parameters '{"mode":"cpr-transfer"}' >/dev/null
+    lu_start_qemu dst "$dst_bin" -precreate -incoming defer \
+        -qmp "unix:$LU_DIR/dst-events.qmp,server=on,wait=off"
+    lu_wait_for "destination QMP socket" test -S "$sock"
+    lu_wait_for "destination events socket" test -S "$LU_DIR/dst-events.qmp"
+    "$LU_BIN/qmp-call" -t "$LU_TIMEOUT" -e MIGRATION "$LU_DIR/dst-events.qmp" \
+        > "$LU_DIR/dst-event.json" 2>&1 &
+    LU_PIDS+=("$!")
+    LU_EVENT_PID=$!
+    lu_qmp "$sock" migrate-set-capabilities \
+        '{"capabilities":[{"capability":"events","state":true}]}' >/dev/null
+    lu_qmp "$sock" migrate-set-parameters '{"downtime-limit":250}' >/dev/null
+    lu_qmp "$sock" migrate-incoming "{\"channels\":[
+        {\"channel-type\":\"main\",\"addr\":{\"transport\":\"socket\",\"type\":\"inet\",\"host\":\"127.0.0.1\",\"port\":\"0\"}},
+        $(lu_cpr_channel)]}" >/dev/null
+    mig=$(lu_qmp "$sock" query-migrate)
+    LU_MAIN_PORT=$(lu_jq '."socket-address"[0].port' <<< "$mig")
+    case "$LU_MAIN_PORT" in
+        ''|null|0) lu_die "destination reports no listening port: $mig" ;;
+    esac
+    lu_qmp "$sock" precreate-exit >/dev/null
+    lu_wait_for "destination cpr socket" test -S "$LU_DIR/cpr.sock"
+    lu_qmp "$LU_DIR/src.qmp" migrate "{\"channels\":[
+        {\"channel-type\":\"main\",\"addr\":{\"transport\":\"socket\",\"type\":\"inet\",\"host\":\"127.0.0.1\",\"port\":\"$LU_MAIN_PORT\"}},
+        $(lu_cpr_channel)]}" >/dev/null
+    lu_wait_for "migration to complete" lu_migration_finished "$LU_DIR/src.qmp"
+    LU_T_DONE=$(lu_now_ms)
+}
