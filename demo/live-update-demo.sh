@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: boot the embedded guest in stock QEMU 10.0 (Debian's binary),
-# live-update it with cpr-transfer into our build, and report what the guest
-# and the source saw.  Exits non-zero if the update failed or the guest was
+# live-update it with cpr-transfer into our build started with -precreate
+# and configured over QMP before the transfer, and report what the guest
+# and the source saw.  DEMO_FLOW=stock runs stock cpr-transfer instead.  Exits non-zero if the update failed or the guest was
 # disturbed (heartbeat broken or memory pattern damaged).
 set -euo pipefail
 . "$(dirname "$0")/../lib/live-update.sh"
@@ -14,7 +15,16 @@ lu_boot_source
 echo "demo: guest running on the source, heartbeat every ${HB_PERIOD_MS} ms," \
      "verifying ${GUEST_MIB} MiB"
 
-lu_stock_cpr_transfer "$OUR_QEMU"
+flow=${DEMO_FLOW:-precreate}
+case "$flow" in
+    precreate)
+        lu_precreate_cpr_transfer "$OUR_QEMU"
+        echo "demo: destination configured in precreate: events on," \
+             "downtime-limit 250 ms, listening on TCP port $LU_MAIN_PORT (asked for 0)"
+        ;;
+    stock) lu_stock_cpr_transfer "$OUR_QEMU" ;;
+    *) lu_die "DEMO_FLOW must be precreate or stock" ;;
+esac
 # Let the guest run a while on the destination, long enough for several full
 # verification passes of its memory.
 before=$(lu_hb_count)
@@ -37,7 +47,7 @@ nconn=$(lu_jq '.connections | length' <<< "$hb")
 
 cat <<REPORT
 
-Live update report (stock cpr-transfer)
+Live update report ($flow cpr-transfer)
   source status after update     $src_status
   destination status             $dst_status
   source-reported downtime       $downtime ms

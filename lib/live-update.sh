@@ -22,6 +22,7 @@ lu_now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 lu_cleanup() {
     local pid
+    set +e      # a killed child's status must not stop the cleanup
     for pid in "${LU_PIDS[@]}"; do
         kill -KILL "$pid" 2>/dev/null
     done

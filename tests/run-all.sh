@@ -28,7 +28,7 @@ for t in "$top"/tests/t-*.sh; do
         f=1
         echo "not ok - $name exited with status $rc" >> "$logs/$name.log"
     fi
-    grep -E '^(not )?ok [0-9]+|^# ' "$logs/$name.log" | grep -vE '^# (Start|End) of|^# random seed' | sed 's/^/    /'
+    grep -E '^(not )?ok [0-9]+|^# note: ' "$logs/$name.log" | sed 's/^/    /'
     if [ "$f" != 0 ]; then
         echo "    --- last lines of $logs/$name.log:"
         tail -25 "$logs/$name.log" | sed 's/^/    | /'

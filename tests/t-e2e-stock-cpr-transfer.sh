@@ -21,7 +21,7 @@ tap_check "source reports completed with a downtime" \
 lu_qmp "$LU_DIR/src.qmp" quit >/dev/null
 lu_stop_hbmon
 hb=$(cat "$LU_DIR/hb.json")
-echo "# heartbeat summary: $(jq -c 'del(.connections)' <<< "$hb")"
+echo "# note: heartbeat summary: $(jq -c 'del(.connections)' <<< "$hb")"
 tap_check "heartbeat came from source then destination" \
     [ "$(lu_jq '.connections | length' <<< "$hb")" = 2 ]
 tap_check "heartbeat sequence continuous" [ "$(lu_jq '.continuous' <<< "$hb")" = true ]
