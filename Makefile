@@ -2,13 +2,13 @@
 # these targets are the same steps for people who work on the project.
 BIN := build/bin
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11
+CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11
 PKGS := glib-2.0 json-glib-1.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
-TOOLS := $(BIN)/qmp-call $(BIN)/hbmon
-UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client
+TOOLS := $(BIN)/qmp-call $(BIN)/hbmon $(BIN)/cpr-update
+UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client $(BIN)/test-same-args
 
 .PHONY: all tools unit-tests deps prepare qemu guest demo check export install clean
 all: tools guest qemu
@@ -20,9 +20,21 @@ $(BIN)/%.o: tools/%.c $(wildcard tools/*.h)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itools -c -o $@ $<
 
-$(BIN)/test-%.o: tests/unit/test-%.c $(wildcard tools/*.h)
+$(BIN)/cpr-update-%.o: tools/cpr-update/%.c $(wildcard tools/*.h tools/cpr-update/*.h)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itools -c -o $@ $<
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itools -Itools/cpr-update -c -o $@ $<
+
+$(BIN)/test-%.o: tests/unit/test-%.c $(wildcard tools/*.h tools/cpr-update/*.h)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itools -Itools/cpr-update -c -o $@ $<
+
+CPR_UPDATE_OBJS := $(addprefix $(BIN)/cpr-update-,main.o update.o dest-process.o same-args.o report.o) \
+	$(BIN)/qmp-client.o
+$(BIN)/cpr-update: $(CPR_UPDATE_OBJS)
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/test-same-args: $(BIN)/test-same-args.o $(BIN)/cpr-update-same-args.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/qmp-call: $(BIN)/qmp-call.o $(BIN)/qmp-client.o
 	$(CC) -o $@ $^ $(PKG_LIBS)

@@ -187,3 +187,24 @@ lu_precreate_cpr_transfer() {
     lu_wait_for "migration to complete" lu_migration_finished "$LU_DIR/src.qmp"
     LU_T_DONE=$(lu_now_ms)
 }
+
+# lu_cpr_update [CPR-UPDATE OPTIONS...] -- NEW_QEMU [ARGS...]: run cpr-update
+# against the source with --json; the report goes to $LU_DIR/update.json,
+# stderr to $LU_DIR/update.err, the exit code to LU_UPDATE_RC.  A
+# destination it leaves running is recorded for cleanup.
+lu_cpr_update() {
+    LU_UPDATE_RC=0
+    "$LU_BIN/cpr-update" --source "$LU_DIR/src.qmp" --run-dir "$LU_DIR" \
+        --json "$@" > "$LU_DIR/update.json" 2> "$LU_DIR/update.err" ||
+        LU_UPDATE_RC=$?
+    local pid
+    pid=$(jq -r '.destination.pid // empty' "$LU_DIR/update.json" 2>/dev/null)
+    if [ -n "$pid" ]; then
+        LU_PIDS+=("$pid")
+        LU_DST_PID=$pid
+        LU_DST_QMP=$(jq -r '.destination.monitor' "$LU_DIR/update.json")
+    fi
+}
+
+# The demo guest's arguments, for cpr-update's NEW_QEMU command line.
+lu_guest_args_array() { mapfile -t LU_GUEST_ARGS < <(lu_guest_args); }

@@ -1,4 +1,5 @@
 /* Synchronous QMP client; see qmp-client.h. */
+#define _GNU_SOURCE
 #include "qmp-client.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@ struct QmpClient {
     GQueue events;          /* JsonObject *, received but not yet waited for */
     JsonObject *greeting;
     guint64 next_id;
+    int abort_fd;
 };
 
 G_DEFINE_QUARK(qmp-client-error-quark, qmp_client_error)
@@ -72,8 +74,11 @@ static char *read_line(QmpClient *c, gint64 deadline, GError **errp)
             return NULL;
         }
 
-        struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-        int r = poll(&pfd, 1, ms_left(deadline));
+        struct pollfd pfd[2] = {
+            { .fd = c->fd, .events = POLLIN },
+            { .fd = c->abort_fd, .events = POLLIN },
+        };
+        int r = poll(pfd, c->abort_fd >= 0 ? 2 : 1, ms_left(deadline));
 
         if (r < 0 && errno == EINTR) {
             continue;
@@ -87,6 +92,14 @@ static char *read_line(QmpClient *c, gint64 deadline, GError **errp)
             g_set_error(errp, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_TIMEOUT,
                         "timed out waiting for QEMU");
             return NULL;
+        }
+        if (c->abort_fd >= 0 && (pfd[1].revents & POLLIN)) {
+            g_set_error(errp, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_ABORTED,
+                        "interrupted");
+            return NULL;
+        }
+        if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            continue;
         }
 
         char buf[65536];
@@ -257,6 +270,7 @@ QmpClient *qmp_client_new_fd(int fd, int timeout_ms, GError **errp)
     JsonNode *ret;
 
     c->fd = fd;
+    c->abort_fd = -1;
     c->inbuf = g_string_new(NULL);
     g_queue_init(&c->events);
     greeting = read_message(c, deadline, errp);
@@ -300,6 +314,22 @@ QmpClient *qmp_client_connect(const char *path, int timeout_ms, GError **errp)
         return NULL;
     }
     return qmp_client_new_fd(fd, timeout_ms, errp);
+}
+
+void qmp_client_set_abort_fd(QmpClient *c, int fd)
+{
+    c->abort_fd = fd;
+}
+
+int qmp_client_peer_pid(QmpClient *c)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+
+    if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+        return -1;
+    }
+    return cred.pid;
 }
 
 JsonObject *qmp_client_greeting(QmpClient *c)

@@ -18,6 +18,7 @@ typedef enum {
     QMP_CLIENT_ERROR_CLOSED,    /* QEMU closed the connection */
     QMP_CLIENT_ERROR_PROTOCOL,  /* malformed or unexpected message */
     QMP_CLIENT_ERROR_COMMAND,   /* QEMU answered with an error */
+    QMP_CLIENT_ERROR_ABORTED,   /* the abort fd became readable */
 } QmpClientError;
 
 typedef struct QmpClient QmpClient;
@@ -47,6 +48,15 @@ JsonNode *qmp_client_execute_json(QmpClient *c, const char *command,
  */
 JsonObject *qmp_client_wait_event(QmpClient *c, const char *name,
                                   int timeout_ms, GError **errp);
+
+/*
+ * Give up waiting as soon as @fd is readable (e.g. a self-pipe written by
+ * a signal handler); -1 disables.
+ */
+void qmp_client_set_abort_fd(QmpClient *c, int fd);
+
+/* The process at the other end of the socket (SO_PEERCRED), or -1. */
+int qmp_client_peer_pid(QmpClient *c);
 
 /* The "QMP" member of the greeting. */
 JsonObject *qmp_client_greeting(QmpClient *c);

@@ -1,0 +1,107 @@
+/* The destination QEMU process; see dest-process.h. */
+#include "dest-process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void child_setup(gpointer opaque)
+{
+    setsid();
+}
+
+gboolean dest_process_start(DestProcess *d, GPtrArray *argv, const char *cwd,
+                            const char *log_path, GError **errp)
+{
+    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    gboolean ok;
+
+    if (log_fd < 0) {
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot create %s: %s", log_path, g_strerror(errno));
+        return FALSE;
+    }
+    g_ptr_array_add(argv, NULL);
+    ok = g_spawn_async_with_fds(cwd, (char **)argv->pdata, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD |
+                                G_SPAWN_STDIN_FROM_DEV_NULL,
+                                child_setup, NULL, &d->pid,
+                                -1, log_fd, log_fd, errp);
+    g_ptr_array_remove_index(argv, argv->len - 1);
+    close(log_fd);
+    d->reaped = FALSE;
+    d->log_path = g_strdup(log_path);
+    if (!ok) {
+        d->pid = 0;
+    }
+    return ok;
+}
+
+gboolean dest_process_alive(DestProcess *d)
+{
+    pid_t r;
+
+    if (!d->pid || d->reaped) {
+        return FALSE;
+    }
+    r = waitpid(d->pid, &d->wait_status, WNOHANG);
+    if (r == d->pid) {
+        d->reaped = TRUE;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+void dest_process_kill(DestProcess *d)
+{
+    if (!d->pid || d->reaped) {
+        return;
+    }
+    kill(d->pid, SIGKILL);
+    while (waitpid(d->pid, &d->wait_status, 0) < 0 && errno == EINTR) {
+        /* retry */
+    }
+    d->reaped = TRUE;
+}
+
+static char *last_log_line(const char *path)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    if (!path || !g_file_get_contents(path, &text, NULL, NULL)) {
+        return NULL;
+    }
+    lines = g_strsplit(g_strstrip(text), "\n", -1);
+    for (int i = g_strv_length(lines) - 1; i >= 0; i--) {
+        if (*g_strstrip(lines[i])) {
+            return g_strdup(lines[i]);
+        }
+    }
+    return NULL;
+}
+
+char *dest_process_describe_exit(DestProcess *d)
+{
+    g_autofree char *last = last_log_line(d->log_path);
+    g_autofree char *how = NULL;
+
+    if (!d->reaped) {
+        how = g_strdup("is still running");
+    } else if (WIFEXITED(d->wait_status)) {
+        how = g_strdup_printf("exited with status %d", WEXITSTATUS(d->wait_status));
+    } else {
+        how = g_strdup_printf("was killed by signal %d", WTERMSIG(d->wait_status));
+    }
+    return last ? g_strdup_printf("destination QEMU %s (%s)", how, last)
+                : g_strdup_printf("destination QEMU %s", how);
+}
+
+void dest_process_clear(DestProcess *d)
+{
+    g_free(d->log_path);
+    d->log_path = NULL;
+}

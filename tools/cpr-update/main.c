@@ -1,0 +1,214 @@
+/*
+ * cpr-update: live-update a running QEMU into a new QEMU process with
+ * cpr-transfer, through a -precreate destination.
+ *
+ *   cpr-update --source QMP_SOCKET [options] -- NEW_QEMU [ARGS...]
+ *
+ * See docs/cpr-update.md for the steps, the report and the exit codes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "same-args.h"
+#include "update.h"
+
+static int abort_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+    char c = 1;
+    int saved = errno;
+
+    if (write(abort_pipe[1], &c, 1) < 0) {
+        /* nothing to do: the pipe is full, so already readable */
+    }
+    errno = saved;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+"Usage: cpr-update --source QMP_SOCKET [options] -- NEW_QEMU [ARGS...]\n"
+"\n"
+"Live-update the VM behind QMP_SOCKET into a new QEMU process started as\n"
+"NEW_QEMU ARGS -precreate, with cpr-transfer (guest RAM stays in place).\n"
+"\n"
+"  -s, --source PATH         the running QEMU's QMP socket (required)\n"
+"      --same-args           start NEW_QEMU with the source's own arguments\n"
+"                            (minus -incoming, -S, -daemonize, -pidfile and the\n"
+"                            monitor on PATH), then ARGS\n"
+"      --tcp                 main channel on TCP 127.0.0.1, port chosen by the\n"
+"                            destination (default: a UNIX socket)\n"
+"      --keep-source         do not quit the source after the update\n"
+"      --json                print the report as one JSON object\n"
+"      --timeout SECONDS     limit for each step (default 30)\n"
+"      --migrate-timeout SECONDS  limit for the transfer (default 300)\n"
+"      --run-dir DIR         where to make the private run directory\n"
+"                            (default $XDG_RUNTIME_DIR, else /tmp)\n"
+"  -v, --verbose             say each step, and what --same-args changed\n"
+"  -h, --help                this help\n"
+"\n"
+"Exit status: 0 updated; 1 failed, guest still running on the source;\n"
+"2 bad usage; 3 failed after the source handed over (destination left\n"
+"running); 4 failed and the guest's state on the source is not confirmed.\n");
+}
+
+static gboolean parse_seconds(const char *opt, const char *arg, int *ms)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = g_ascii_strtod(arg, &end);
+    if (errno || end == arg || *end || v <= 0 || v > 86400) {
+        fprintf(stderr, "cpr-update: %s: '%s' is not a number of seconds\n", opt, arg);
+        return FALSE;
+    }
+    *ms = (int)(v * 1000);
+    return TRUE;
+}
+
+/* --same-args: the source's argv rewritten, and its working directory. */
+static gboolean source_args(const char *source, int timeout_ms, gboolean verbose,
+                            GPtrArray *dest_argv, char **cwd)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *cmdline = NULL, *cmdline_path = NULL, *cwd_path = NULL;
+    g_auto(GStrv) argv = NULL;
+    g_autoptr(GPtrArray) kept = NULL;
+    g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func(g_free);
+    gsize len;
+    int pid = update_source_pid(source, timeout_ms, &err);
+
+    if (pid <= 0) {
+        fprintf(stderr, "cpr-update: failed at step same-args: cannot identify "
+                "the source process on %s: %s; source untouched\n", source,
+                err ? err->message : "no peer credentials");
+        return FALSE;
+    }
+    cmdline_path = g_strdup_printf("/proc/%d/cmdline", pid);
+    if (!g_file_get_contents(cmdline_path, &cmdline, &len, &err) ||
+        !(argv = same_args_split_cmdline(cmdline, len))) {
+        fprintf(stderr, "cpr-update: failed at step same-args: cannot read %s: %s; "
+                "source untouched\n", cmdline_path, err ? err->message : "empty");
+        return FALSE;
+    }
+    kept = same_args_rewrite((const char *const *)argv, source, dropped);
+    for (guint i = 0; i < kept->len; i++) {
+        g_ptr_array_add(dest_argv, g_strdup(g_ptr_array_index(kept, i)));
+    }
+    cwd_path = g_strdup_printf("/proc/%d/cwd", pid);
+    *cwd = g_file_read_link(cwd_path, NULL);
+    if (verbose) {
+        fprintf(stderr, "cpr-update: source pid %d, cwd %s\n", pid, *cwd ? *cwd : "?");
+        for (guint i = 0; i < dropped->len; i++) {
+            fprintf(stderr, "cpr-update: --same-args dropped: %s\n",
+                    (char *)g_ptr_array_index(dropped, i));
+        }
+    }
+    return TRUE;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "source", required_argument, NULL, 's' },
+        { "same-args", no_argument, NULL, 'A' },
+        { "tcp", no_argument, NULL, 'T' },
+        { "keep-source", no_argument, NULL, 'K' },
+        { "json", no_argument, NULL, 'J' },
+        { "timeout", required_argument, NULL, 't' },
+        { "migrate-timeout", required_argument, NULL, 'm' },
+        { "run-dir", required_argument, NULL, 'r' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    UpdateOptions opt = {
+        .step_timeout_ms = 30000,
+        .migrate_timeout_ms = 300000,
+        .abort_fd = -1,
+    };
+    gboolean same_args = FALSE, json = FALSE;
+    g_autoptr(GPtrArray) dest_argv = g_ptr_array_new_with_free_func(g_free);
+    Update u;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "+s:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's': opt.source_qmp = optarg; break;
+        case 'A': same_args = TRUE; break;
+        case 'T': opt.tcp = TRUE; break;
+        case 'K': opt.keep_source = TRUE; break;
+        case 'J': json = TRUE; break;
+        case 't':
+            if (!parse_seconds("--timeout", optarg, &opt.step_timeout_ms)) {
+                return UPDATE_USAGE;
+            }
+            break;
+        case 'm':
+            if (!parse_seconds("--migrate-timeout", optarg, &opt.migrate_timeout_ms)) {
+                return UPDATE_USAGE;
+            }
+            break;
+        case 'r': opt.run_parent = optarg; break;
+        case 'v': opt.verbose = TRUE; break;
+        case 'h': usage(stdout); return UPDATE_OK;
+        default: usage(stderr); return UPDATE_USAGE;
+        }
+    }
+    if (!opt.source_qmp) {
+        fprintf(stderr, "cpr-update: --source QMP_SOCKET is required\n");
+        return UPDATE_USAGE;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "cpr-update: NEW_QEMU is missing after --\n");
+        return UPDATE_USAGE;
+    }
+    if (!opt.run_parent) {
+        opt.run_parent = g_getenv("XDG_RUNTIME_DIR") ?: "/tmp";
+    }
+    if (!g_file_test(opt.run_parent, G_FILE_TEST_IS_DIR)) {
+        fprintf(stderr, "cpr-update: --run-dir %s is not a directory\n", opt.run_parent);
+        return UPDATE_USAGE;
+    }
+
+    g_ptr_array_add(dest_argv, g_strdup(argv[optind]));
+    if (same_args && !source_args(opt.source_qmp, opt.step_timeout_ms, opt.verbose,
+                                  dest_argv, &opt.dest_cwd)) {
+        return UPDATE_ROLLED_BACK;
+    }
+    for (int i = optind + 1; i < argc; i++) {
+        g_ptr_array_add(dest_argv, g_strdup(argv[i]));
+    }
+    opt.dest_argv = dest_argv;
+
+    if (pipe2(abort_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+        perror("cpr-update: pipe");
+        return UPDATE_ROLLED_BACK;
+    }
+    opt.abort_fd = abort_pipe[0];
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    opt.progress = !json && isatty(STDERR_FILENO);
+
+    update_init(&u, &opt);
+    rc = update_run(&u);
+    if (json) {
+        report_print_json(&u, rc, stdout);
+    } else {
+        report_print_text(&u, rc, rc == UPDATE_OK ? stdout : stderr);
+    }
+    update_clear(&u);
+    g_free(opt.dest_cwd);
+    return rc;
+}

@@ -1,0 +1,661 @@
+/* The live-update state machine; see update.h. */
+#include "update.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Parameters that must match on the destination; others are source-only. */
+static const char *const copied_parameters[] = {
+    "multifd-channels", "multifd-compression", "multifd-zlib-level",
+    "multifd-zstd-level", "zero-page-detection", "tls-creds", "tls-hostname",
+    "tls-authz", NULL
+};
+
+static void fail(Update *u, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void fail(Update *u, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (u->error) {
+        return;
+    }
+    va_start(ap, fmt);
+    u->error = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+}
+
+static void begin_step(Update *u, const char *name)
+{
+    const char *kill_at = g_getenv("CPR_UPDATE_TEST_KILL_DEST_AT");
+
+    u->step = name;
+    UpdateStep s = { .name = name, .start_us = g_get_monotonic_time() };
+    g_array_append_val(u->steps, s);
+    if (u->opt->verbose) {
+        fprintf(stderr, "cpr-update: %s\n", name);
+    }
+    /* Test hook: make the destination die exactly here. */
+    if (kill_at && g_str_equal(kill_at, name) && u->dest.pid) {
+        kill(u->dest.pid, SIGKILL);
+    }
+}
+
+static void end_step(Update *u)
+{
+    UpdateStep *s = &g_array_index(u->steps, UpdateStep, u->steps->len - 1);
+
+    s->ms = (g_get_monotonic_time() - s->start_us) / 1000;
+    s->done = TRUE;
+}
+
+/* Ctrl-C or SIGTERM seen?  The fd stays readable for the QMP client. */
+static gboolean interrupted(Update *u)
+{
+    struct pollfd pfd = { .fd = u->opt->abort_fd, .events = POLLIN };
+
+    return u->opt->abort_fd >= 0 && poll(&pfd, 1, 0) == 1;
+}
+
+/*
+ * Run a command on the destination; if it fails and the destination has
+ * died meanwhile, say that rather than "connection closed".
+ */
+static JsonNode *dst_cmd(Update *u, const char *cmd, const char *args)
+{
+    g_autoptr(GError) err = NULL;
+    JsonNode *ret = qmp_client_execute_json(u->dst, cmd, args,
+                                            u->opt->step_timeout_ms, &err);
+
+    if (!ret) {
+        if (!dest_process_alive(&u->dest)) {
+            g_autofree char *why = dest_process_describe_exit(&u->dest);
+            fail(u, "%s", why);
+        } else {
+            fail(u, "destination: %s", err->message);
+        }
+    }
+    return ret;
+}
+
+static JsonNode *src_cmd(Update *u, const char *cmd, const char *args)
+{
+    g_autoptr(GError) err = NULL;
+    JsonNode *ret = qmp_client_execute_json(u->src, cmd, args,
+                                            u->opt->step_timeout_ms, &err);
+
+    if (!ret) {
+        fail(u, "source: %s", err->message);
+    }
+    return ret;
+}
+
+static char *member_string(JsonNode *node, const char *name)
+{
+    if (!node || !JSON_NODE_HOLDS_OBJECT(node)) {
+        return NULL;
+    }
+    return g_strdup(json_object_get_string_member_with_default(
+                        json_node_get_object(node), name, NULL));
+}
+
+static char *run_status(Update *u, QmpClient *c, gboolean is_dest)
+{
+    g_autoptr(JsonNode) r = is_dest ? dst_cmd(u, "query-status", NULL)
+                                    : src_cmd(u, "query-status", NULL);
+
+    return member_string(r, "status");
+}
+
+static char *node_to_json(JsonNode *node)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+
+    json_generator_set_root(gen, node);
+    return json_generator_to_data(gen, NULL);
+}
+
+static gboolean connect_source(Update *u)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *status = NULL;
+    g_autoptr(JsonNode) params = NULL;
+
+    begin_step(u, "connect-source");
+    u->src = qmp_client_connect(u->opt->source_qmp, u->opt->step_timeout_ms, &err);
+    if (!u->src) {
+        fail(u, "source monitor %s: %s", u->opt->source_qmp, err->message);
+        return FALSE;
+    }
+    qmp_client_set_abort_fd(u->src, u->opt->abort_fd);
+    status = run_status(u, u->src, FALSE);
+    if (!status) {
+        return FALSE;
+    }
+    if (!g_str_equal(status, "running") && !g_str_equal(status, "paused")) {
+        fail(u, "source is '%s'; it must be running or paused", status);
+        return FALSE;
+    }
+    u->was_running = g_str_equal(status, "running");
+    params = src_cmd(u, "query-migrate-parameters", NULL);
+    u->orig_mode = member_string(params, "mode");
+    end_step(u);
+    return params != NULL;
+}
+
+static gboolean make_run_dir(Update *u)
+{
+    g_autofree char *tmpl = g_build_filename(u->opt->run_parent,
+                                             "cpr-update.XXXXXX", NULL);
+
+    if (!g_mkdtemp_full(tmpl, 0700)) {
+        fail(u, "cannot create a run directory in %s: %s",
+             u->opt->run_parent, g_strerror(errno));
+        return FALSE;
+    }
+    u->run_dir = g_steal_pointer(&tmpl);
+    u->dst_qmp = g_build_filename(u->run_dir, "qmp.sock", NULL);
+    u->mig_sock = g_build_filename(u->run_dir, "migration.sock", NULL);
+    u->cpr_sock = g_build_filename(u->run_dir, "cpr.sock", NULL);
+    return TRUE;
+}
+
+static gboolean launch_destination(Update *u)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *log = NULL;
+
+    begin_step(u, "launch");
+    if (!make_run_dir(u)) {
+        return FALSE;
+    }
+    for (guint i = 0; i < u->opt->dest_argv->len; i++) {
+        g_ptr_array_add(argv, g_strdup(g_ptr_array_index(u->opt->dest_argv, i)));
+    }
+    g_ptr_array_add(argv, g_strdup("-precreate"));
+    g_ptr_array_add(argv, g_strdup("-incoming"));
+    g_ptr_array_add(argv, g_strdup("defer"));
+    g_ptr_array_add(argv, g_strdup("-qmp"));
+    g_ptr_array_add(argv, g_strdup_printf("unix:%s,server=on,wait=off", u->dst_qmp));
+    log = g_build_filename(u->run_dir, "qemu.log", NULL);
+    if (!dest_process_start(&u->dest, argv, u->opt->dest_cwd, log, &err)) {
+        fail(u, "cannot start %s: %s",
+             (char *)g_ptr_array_index(u->opt->dest_argv, 0), err->message);
+        return FALSE;
+    }
+    end_step(u);
+
+    /* Wait for its monitor; notice at once if it exits instead. */
+    begin_step(u, "connect-destination");
+    gint64 deadline = g_get_monotonic_time() + u->opt->step_timeout_ms * 1000LL;
+    for (;;) {
+        g_clear_error(&err);
+        if (!dest_process_alive(&u->dest)) {
+            g_autofree char *why = dest_process_describe_exit(&u->dest);
+            fail(u, "%s", why);
+            return FALSE;
+        }
+        if (g_file_test(u->dst_qmp, G_FILE_TEST_EXISTS)) {
+            u->dst = qmp_client_connect(u->dst_qmp, u->opt->step_timeout_ms, &err);
+            if (u->dst) {
+                break;
+            }
+        }
+        if (interrupted(u)) {
+            fail(u, "interrupted");
+            return FALSE;
+        }
+        if (g_get_monotonic_time() > deadline) {
+            fail(u, "destination monitor did not come up in time%s%s",
+                 err ? ": " : "", err ? err->message : "");
+            return FALSE;
+        }
+        g_usleep(10 * 1000);
+    }
+    qmp_client_set_abort_fd(u->dst, u->opt->abort_fd);
+    end_step(u);
+    return TRUE;
+}
+
+/* Copy the capabilities and the parameters that matter on the destination. */
+static gboolean configure_destination(Update *u)
+{
+    g_autoptr(JsonNode) caps = NULL, params = NULL, ret = NULL;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonNode) caps_arg = NULL, params_arg = NULL;
+    g_autofree char *caps_json = NULL, *params_json = NULL;
+    JsonArray *list;
+    JsonObject *po;
+
+    begin_step(u, "configure");
+    caps = src_cmd(u, "query-migrate-capabilities", NULL);
+    params = src_cmd(u, "query-migrate-parameters", NULL);
+    if (!caps || !JSON_NODE_HOLDS_ARRAY(caps) || !params ||
+        !JSON_NODE_HOLDS_OBJECT(params)) {
+        fail(u, "source: unexpected reply to query-migrate-capabilities/parameters");
+        return FALSE;
+    }
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "capabilities");
+    json_builder_begin_array(b);
+    list = json_node_get_array(caps);
+    for (guint i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *c = json_array_get_object_element(list, i);
+        const char *name = c ? json_object_get_string_member_with_default(c, "capability", NULL) : NULL;
+
+        if (name && !g_str_equal(name, "events") &&
+            json_object_get_boolean_member_with_default(c, "state", FALSE)) {
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "capability");
+            json_builder_add_string_value(b, name);
+            json_builder_set_member_name(b, "state");
+            json_builder_add_boolean_value(b, TRUE);
+            json_builder_end_object(b);
+        }
+    }
+    /* cpr-update follows the destination with events, not polling alone. */
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "capability");
+    json_builder_add_string_value(b, "events");
+    json_builder_set_member_name(b, "state");
+    json_builder_add_boolean_value(b, TRUE);
+    json_builder_end_object(b);
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    caps_arg = json_builder_get_root(b);
+    caps_json = node_to_json(caps_arg);
+    ret = dst_cmd(u, "migrate-set-capabilities", caps_json);
+    if (!ret) {
+        return FALSE;
+    }
+    g_clear_pointer(&ret, json_node_unref);
+
+    po = json_node_get_object(params);
+    json_builder_reset(b);
+    json_builder_begin_object(b);
+    for (int i = 0; copied_parameters[i]; i++) {
+        JsonNode *v = json_object_get_member(po, copied_parameters[i]);
+
+        if (!v || (json_node_get_value_type(v) == G_TYPE_STRING &&
+                   !*json_node_get_string(v))) {
+            continue;
+        }
+        json_builder_set_member_name(b, copied_parameters[i]);
+        json_builder_add_value(b, json_node_copy(v));
+    }
+    json_builder_end_object(b);
+    params_arg = json_builder_get_root(b);
+    params_json = node_to_json(params_arg);
+    ret = dst_cmd(u, "migrate-set-parameters", params_json);
+    end_step(u);
+    return ret != NULL;
+}
+
+static char *channel_json(const char *type, const char *addr_json)
+{
+    return g_strdup_printf("{\"channel-type\":\"%s\",\"addr\":%s}", type, addr_json);
+}
+
+static char *unix_addr(const char *path)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonNode) n = NULL;
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "transport");
+    json_builder_add_string_value(b, "socket");
+    json_builder_set_member_name(b, "type");
+    json_builder_add_string_value(b, "unix");
+    json_builder_set_member_name(b, "path");
+    json_builder_add_string_value(b, path);
+    json_builder_end_object(b);
+    n = json_builder_get_root(b);
+    return node_to_json(n);
+}
+
+static char *main_addr(Update *u, const char *port)
+{
+    if (!u->opt->tcp) {
+        return unix_addr(u->mig_sock);
+    }
+    return g_strdup_printf("{\"transport\":\"socket\",\"type\":\"inet\","
+                           "\"host\":\"127.0.0.1\",\"port\":\"%s\"}", port);
+}
+
+/* The TCP port the destination really listens on (query-migrate). */
+static char *listening_port(Update *u)
+{
+    g_autoptr(JsonNode) mig = dst_cmd(u, "query-migrate", NULL);
+    JsonArray *addrs;
+    JsonObject *a;
+
+    if (!mig || !JSON_NODE_HOLDS_OBJECT(mig) ||
+        !json_object_has_member(json_node_get_object(mig), "socket-address")) {
+        fail(u, "destination: query-migrate reports no socket-address");
+        return NULL;
+    }
+    addrs = json_object_get_array_member(json_node_get_object(mig), "socket-address");
+    a = addrs && json_array_get_length(addrs) ?
+        json_array_get_object_element(addrs, 0) : NULL;
+    if (!a || !json_object_has_member(a, "port")) {
+        fail(u, "destination: query-migrate reports no port");
+        return NULL;
+    }
+    return g_strdup(json_object_get_string_member(a, "port"));
+}
+
+static gboolean listen_destination(Update *u, char **port_out)
+{
+    g_autofree char *maddr = main_addr(u, "0");
+    g_autofree char *caddr = unix_addr(u->cpr_sock);
+    g_autofree char *m = channel_json("main", maddr);
+    g_autofree char *c = channel_json("cpr", caddr);
+    g_autofree char *args = g_strdup_printf("{\"channels\":[%s,%s]}", m, c);
+    g_autoptr(JsonNode) ret = NULL;
+
+    begin_step(u, "listen");
+    ret = dst_cmd(u, "migrate-incoming", args);
+    if (!ret) {
+        return FALSE;
+    }
+    if (u->opt->tcp) {
+        *port_out = listening_port(u);
+        if (!*port_out) {
+            return FALSE;
+        }
+        u->main_channel_desc = g_strdup_printf("tcp:127.0.0.1:%s", *port_out);
+    } else {
+        u->main_channel_desc = g_strdup_printf("unix:%s", u->mig_sock);
+    }
+    end_step(u);
+
+    begin_step(u, "precreate-exit");
+    g_clear_pointer(&ret, json_node_unref);
+    ret = dst_cmd(u, "precreate-exit", NULL);
+    end_step(u);
+    return ret != NULL;
+}
+
+static gboolean start_migration(Update *u, const char *port)
+{
+    g_autofree char *maddr = main_addr(u, port);
+    g_autofree char *caddr = unix_addr(u->cpr_sock);
+    g_autofree char *m = channel_json("main", maddr);
+    g_autofree char *c = channel_json("cpr", caddr);
+    g_autofree char *args = g_strdup_printf("{\"channels\":[%s,%s]}", m, c);
+    g_autoptr(JsonNode) r1 = NULL, r2 = NULL;
+
+    begin_step(u, "source-mode");
+    r1 = src_cmd(u, "migrate-set-parameters", "{\"mode\":\"cpr-transfer\"}");
+    if (!r1) {
+        return FALSE;
+    }
+    end_step(u);
+
+    begin_step(u, "migrate");
+    u->migrate_issued = TRUE;
+    r2 = src_cmd(u, "migrate", args);
+    end_step(u);
+    return r2 != NULL;
+}
+
+static void show_progress(Update *u, const char *status, gint64 since_us,
+                          char **last_status)
+{
+    double secs = (g_get_monotonic_time() - since_us) / 1e6;
+
+    if (u->opt->progress) {
+        fprintf(stderr, "\r\033[Kcpr-update: transfer %s (%.1f s)", status, secs);
+    } else if (g_strcmp0(status, *last_status)) {
+        fprintf(stderr, "cpr-update: transfer %s (%.1f s)\n", status, secs);
+    }
+    if (g_strcmp0(status, *last_status)) {
+        g_free(*last_status);
+        *last_status = g_strdup(status);
+    }
+}
+
+/* Follow the source until the migration completes. */
+static gboolean follow_transfer(Update *u)
+{
+    gint64 start = g_get_monotonic_time();
+    gint64 deadline = start + u->opt->migrate_timeout_ms * 1000LL;
+    g_autofree char *last = NULL;
+
+    begin_step(u, "transfer");
+    for (;;) {
+        g_autoptr(JsonNode) mig = src_cmd(u, "query-migrate", NULL);
+        g_autofree char *status = member_string(mig, "status");
+
+        if (!status) {
+            fail(u, "source: query-migrate has no status");
+            break;
+        }
+        show_progress(u, status, start, &last);
+        if (g_str_equal(status, "completed")) {
+            u->handed_over = TRUE;
+            u->source_migrate = json_object_ref(json_node_get_object(mig));
+            break;
+        }
+        if (g_str_equal(status, "failed") || g_str_equal(status, "cancelled")) {
+            g_autofree char *desc = member_string(mig, "error-desc");
+            fail(u, "source: migration %s%s%s", status, desc ? ": " : "",
+                 desc ? desc : "");
+            break;
+        }
+        if (!dest_process_alive(&u->dest)) {
+            g_autofree char *why = dest_process_describe_exit(&u->dest);
+            fail(u, "%s", why);
+            break;
+        }
+        if (interrupted(u)) {
+            fail(u, "interrupted");
+            break;
+        }
+        if (g_get_monotonic_time() > deadline) {
+            fail(u, "migration did not complete in %d s",
+                 u->opt->migrate_timeout_ms / 1000);
+            break;
+        }
+        g_usleep(20 * 1000);
+    }
+    if (u->opt->progress) {
+        fprintf(stderr, "\n");
+    }
+    end_step(u);
+    return u->handed_over;
+}
+
+static gboolean verify_and_finish(Update *u)
+{
+    g_autofree char *dst = NULL, *src = NULL;
+    const char *want = u->was_running ? "running" : "paused";
+
+    begin_step(u, "verify");
+    dst = run_status(u, u->dst, TRUE);
+    src = run_status(u, u->src, FALSE);
+    if (!dst || !src) {
+        return FALSE;
+    }
+    if (!g_str_equal(dst, want)) {
+        fail(u, "destination is '%s', expected '%s'", dst, want);
+        return FALSE;
+    }
+    if (!g_str_equal(src, "postmigrate")) {
+        fail(u, "source is '%s', expected 'postmigrate'", src);
+        return FALSE;
+    }
+    end_step(u);
+
+    if (!u->opt->keep_source) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(JsonNode) r = NULL;
+
+        begin_step(u, "quit-source");
+        r = qmp_client_execute(u->src, "quit", NULL, u->opt->step_timeout_ms, &err);
+        if (!r && !g_error_matches(err, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_CLOSED)) {
+            fail(u, "source: %s", err->message);
+            return FALSE;
+        }
+        end_step(u);
+    }
+    return TRUE;
+}
+
+static void remove_run_dir(Update *u)
+{
+    g_autoptr(GDir) dir = NULL;
+    const char *name;
+
+    if (!u->run_dir || !(dir = g_dir_open(u->run_dir, 0, NULL))) {
+        return;
+    }
+    while ((name = g_dir_read_name(dir))) {
+        g_autofree char *p = g_build_filename(u->run_dir, name, NULL);
+        unlink(p);
+    }
+    rmdir(u->run_dir);
+}
+
+/* Put everything back on the source: the guest must keep running there. */
+static int rollback(Update *u)
+{
+    g_autoptr(GError) err = NULL;
+    gboolean ok = TRUE;
+
+    if (!u->src) {
+        goto cleanup_dest;      /* never reached the source: nothing to undo */
+    }
+    qmp_client_set_abort_fd(u->src, -1);
+    if (u->migrate_issued) {
+        gint64 deadline = g_get_monotonic_time() + u->opt->step_timeout_ms * 1000LL;
+        g_autoptr(JsonNode) c = qmp_client_execute(u->src, "migrate_cancel", NULL,
+                                                   u->opt->step_timeout_ms, NULL);
+        for (;;) {
+            g_autoptr(JsonNode) mig = qmp_client_execute(u->src, "query-migrate", NULL,
+                                                         u->opt->step_timeout_ms, NULL);
+            g_autofree char *st = member_string(mig, "status");
+
+            if (!st) {
+                ok = FALSE;
+                break;
+            }
+            if (g_str_equal(st, "completed")) {
+                /* Too late to cancel: the guest moved after all. */
+                u->handed_over = TRUE;
+                u->source_migrate = json_object_ref(json_node_get_object(mig));
+                return UPDATE_FAILED_AFTER_HANDOVER;
+            }
+            if (g_str_equal(st, "failed") || g_str_equal(st, "cancelled") ||
+                g_str_equal(st, "none")) {
+                break;
+            }
+            if (g_get_monotonic_time() > deadline) {
+                ok = FALSE;
+                break;
+            }
+            g_usleep(20 * 1000);
+        }
+    }
+    if (u->orig_mode) {
+        g_autofree char *args = g_strdup_printf("{\"mode\":\"%s\"}", u->orig_mode);
+        g_autoptr(JsonNode) r = qmp_client_execute_json(u->src, "migrate-set-parameters",
+                                                        args, u->opt->step_timeout_ms,
+                                                        NULL);
+        ok = ok && r;
+    }
+    if (u->was_running) {
+        g_autoptr(JsonNode) st = qmp_client_execute(u->src, "query-status", NULL,
+                                                    u->opt->step_timeout_ms, &err);
+        g_autofree char *status = member_string(st, "status");
+
+        if (status && !g_str_equal(status, "running")) {
+            g_autoptr(JsonNode) r = qmp_client_execute(u->src, "cont", NULL,
+                                                       u->opt->step_timeout_ms, NULL);
+            g_autoptr(JsonNode) st2 = qmp_client_execute(u->src, "query-status", NULL,
+                                                         u->opt->step_timeout_ms, NULL);
+            g_free(status);
+            status = member_string(st2, "status");
+        }
+        ok = ok && status && g_str_equal(status, "running");
+        g_free(u->outcome);
+        u->outcome = g_strdup_printf("guest %s on the source",
+                                     ok ? "still running" : "NOT confirmed running");
+    } else {
+        u->outcome = g_strdup("guest left paused on the source, as it was");
+    }
+
+cleanup_dest:
+    dest_process_kill(&u->dest);
+    remove_run_dir(u);
+    if (!u->outcome) {
+        u->outcome = g_strdup("source untouched");
+    }
+    return ok ? UPDATE_ROLLED_BACK : UPDATE_ROLLBACK_FAILED;
+}
+
+void update_init(Update *u, const UpdateOptions *opt)
+{
+    memset(u, 0, sizeof(*u));
+    u->opt = opt;
+    u->steps = g_array_new(FALSE, TRUE, sizeof(UpdateStep));
+    u->t0_us = g_get_monotonic_time();
+}
+
+int update_run(Update *u)
+{
+    g_autofree char *port = NULL;
+
+    if (connect_source(u) && launch_destination(u) && configure_destination(u) &&
+        listen_destination(u, &port) && start_migration(u, port) &&
+        follow_transfer(u)) {
+        if (verify_and_finish(u)) {
+            u->outcome = g_strdup(u->opt->keep_source ?
+                                  "guest running on the destination; source kept" :
+                                  "guest running on the destination; source quit");
+            return UPDATE_OK;
+        }
+    }
+    if (u->handed_over) {
+        u->outcome = g_strdup("the source handed over: destination left as it is");
+        return UPDATE_FAILED_AFTER_HANDOVER;
+    }
+    int rc = rollback(u);
+    if (rc == UPDATE_FAILED_AFTER_HANDOVER) {
+        u->outcome = g_strdup("the source handed over: destination left as it is");
+    }
+    return rc;
+}
+
+void update_clear(Update *u)
+{
+    qmp_client_free(u->src);
+    qmp_client_free(u->dst);
+    dest_process_clear(&u->dest);
+    g_free(u->run_dir);
+    g_free(u->dst_qmp);
+    g_free(u->mig_sock);
+    g_free(u->cpr_sock);
+    g_free(u->main_channel_desc);
+    g_free(u->orig_mode);
+    g_free(u->error);
+    g_free(u->outcome);
+    if (u->source_migrate) {
+        json_object_unref(u->source_migrate);
+    }
+    g_array_free(u->steps, TRUE);
+}
+
+int update_source_pid(const char *source_qmp, int timeout_ms, GError **errp)
+{
+    g_autoptr(QmpClient) c = qmp_client_connect(source_qmp, timeout_ms, errp);
+
+    return c ? qmp_client_peer_pid(c) : -1;
+}

@@ -1,0 +1,68 @@
+/*
+ * The live-update state machine: a -precreate destination configured over
+ * QMP, then cpr-transfer from the source, with a rollback that leaves the
+ * guest running on the source if anything fails before the handover.
+ */
+#ifndef UPDATE_H
+#define UPDATE_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "dest-process.h"
+#include "qmp-client.h"
+
+/* Exit codes of cpr-update (documented in docs/cpr-update.md). */
+enum {
+    UPDATE_OK = 0,
+    UPDATE_ROLLED_BACK = 1,     /* failed; guest still running on the source */
+    UPDATE_USAGE = 2,
+    UPDATE_FAILED_AFTER_HANDOVER = 3,   /* destination left as it is */
+    UPDATE_ROLLBACK_FAILED = 4, /* the guest's state on the source is unknown */
+};
+
+typedef struct {
+    const char *source_qmp;
+    GPtrArray *dest_argv;       /* NEW_QEMU and its arguments */
+    char *dest_cwd;             /* NULL: ours */
+    const char *run_parent;     /* where the private run directory goes */
+    gboolean tcp;
+    gboolean keep_source;
+    gboolean progress;          /* one live status line (a terminal) */
+    gboolean verbose;
+    int step_timeout_ms;
+    int migrate_timeout_ms;
+    int abort_fd;               /* readable on Ctrl-C / SIGTERM */
+} UpdateOptions;
+
+typedef struct {
+    const char *name;
+    gint64 start_us;
+    gint64 ms;              /* duration, once done */
+    gboolean done;
+} UpdateStep;
+
+typedef struct {
+    const UpdateOptions *opt;
+    QmpClient *src, *dst;
+    DestProcess dest;
+    char *run_dir, *dst_qmp, *mig_sock, *cpr_sock;
+    char *main_channel_desc;
+    char *orig_mode;
+    gboolean was_running, migrate_issued, handed_over;
+    GArray *steps;              /* UpdateStep */
+    const char *step;           /* current or failed step */
+    char *error;
+    char *outcome;              /* one line for the report */
+    JsonObject *source_migrate; /* source query-migrate at the end */
+    gint64 t0_us;
+} Update;
+
+void update_init(Update *u, const UpdateOptions *opt);
+int update_run(Update *u);
+void update_clear(Update *u);
+
+/* For --source with --same-args: the source's pid and cwd, via QMP. */
+int update_source_pid(const char *source_qmp, int timeout_ms, GError **errp);
+
+#endif
