@@ -30,7 +30,11 @@ static void fail(Update *u, const char *fmt, ...)
     va_end(ap);
 }
 
-static void begin_step(Update *u, const char *name)
+/*
+ * Start step @name.  FALSE if the destination has already died: the
+ * failure is then named after the step it would have broken.
+ */
+static gboolean begin_step(Update *u, const char *name)
 {
     const char *kill_at = g_getenv("CPR_UPDATE_TEST_KILL_DEST_AT");
 
@@ -43,7 +47,16 @@ static void begin_step(Update *u, const char *name)
     /* Test hook: make the destination die exactly here. */
     if (kill_at && g_str_equal(kill_at, name) && u->dest.pid) {
         kill(u->dest.pid, SIGKILL);
+        while (dest_process_alive(&u->dest)) {
+            g_usleep(1000);
+        }
     }
+    if (u->dest.pid && !dest_process_alive(&u->dest)) {
+        g_autofree char *why = dest_process_describe_exit(&u->dest);
+        fail(u, "%s", why);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static void end_step(Update *u)
@@ -126,7 +139,9 @@ static gboolean connect_source(Update *u)
     g_autofree char *status = NULL;
     g_autoptr(JsonNode) params = NULL;
 
-    begin_step(u, "connect-source");
+    if (!begin_step(u, "connect-source")) {
+        return FALSE;
+    }
     u->src = qmp_client_connect(u->opt->source_qmp, u->opt->step_timeout_ms, &err);
     if (!u->src) {
         fail(u, "source monitor %s: %s", u->opt->source_qmp, err->message);
@@ -171,7 +186,9 @@ static gboolean launch_destination(Update *u)
     g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *log = NULL;
 
-    begin_step(u, "launch");
+    if (!begin_step(u, "launch")) {
+        return FALSE;
+    }
     if (!make_run_dir(u)) {
         return FALSE;
     }
@@ -192,7 +209,9 @@ static gboolean launch_destination(Update *u)
     end_step(u);
 
     /* Wait for its monitor; notice at once if it exits instead. */
-    begin_step(u, "connect-destination");
+    if (!begin_step(u, "connect-destination")) {
+        return FALSE;
+    }
     gint64 deadline = g_get_monotonic_time() + u->opt->step_timeout_ms * 1000LL;
     for (;;) {
         g_clear_error(&err);
@@ -233,7 +252,9 @@ static gboolean configure_destination(Update *u)
     JsonArray *list;
     JsonObject *po;
 
-    begin_step(u, "configure");
+    if (!begin_step(u, "configure")) {
+        return FALSE;
+    }
     caps = src_cmd(u, "query-migrate-capabilities", NULL);
     params = src_cmd(u, "query-migrate-parameters", NULL);
     if (!caps || !JSON_NODE_HOLDS_ARRAY(caps) || !params ||
@@ -360,7 +381,9 @@ static gboolean listen_destination(Update *u, char **port_out)
     g_autofree char *args = g_strdup_printf("{\"channels\":[%s,%s]}", m, c);
     g_autoptr(JsonNode) ret = NULL;
 
-    begin_step(u, "listen");
+    if (!begin_step(u, "listen")) {
+        return FALSE;
+    }
     ret = dst_cmd(u, "migrate-incoming", args);
     if (!ret) {
         return FALSE;
@@ -376,7 +399,9 @@ static gboolean listen_destination(Update *u, char **port_out)
     }
     end_step(u);
 
-    begin_step(u, "precreate-exit");
+    if (!begin_step(u, "precreate-exit")) {
+        return FALSE;
+    }
     g_clear_pointer(&ret, json_node_unref);
     ret = dst_cmd(u, "precreate-exit", NULL);
     end_step(u);
@@ -392,14 +417,18 @@ static gboolean start_migration(Update *u, const char *port)
     g_autofree char *args = g_strdup_printf("{\"channels\":[%s,%s]}", m, c);
     g_autoptr(JsonNode) r1 = NULL, r2 = NULL;
 
-    begin_step(u, "source-mode");
+    if (!begin_step(u, "source-mode")) {
+        return FALSE;
+    }
     r1 = src_cmd(u, "migrate-set-parameters", "{\"mode\":\"cpr-transfer\"}");
     if (!r1) {
         return FALSE;
     }
     end_step(u);
 
-    begin_step(u, "migrate");
+    if (!begin_step(u, "migrate")) {
+        return FALSE;
+    }
     u->migrate_issued = TRUE;
     r2 = src_cmd(u, "migrate", args);
     end_step(u);
@@ -429,7 +458,9 @@ static gboolean follow_transfer(Update *u)
     gint64 deadline = start + u->opt->migrate_timeout_ms * 1000LL;
     g_autofree char *last = NULL;
 
-    begin_step(u, "transfer");
+    if (!begin_step(u, "transfer")) {
+        return FALSE;
+    }
     for (;;) {
         g_autoptr(JsonNode) mig = src_cmd(u, "query-migrate", NULL);
         g_autofree char *status = member_string(mig, "status");
@@ -478,7 +509,9 @@ static gboolean verify_and_finish(Update *u)
     g_autofree char *dst = NULL, *src = NULL;
     const char *want = u->was_running ? "running" : "paused";
 
-    begin_step(u, "verify");
+    if (!begin_step(u, "verify")) {
+        return FALSE;
+    }
     dst = run_status(u, u->dst, TRUE);
     src = run_status(u, u->src, FALSE);
     if (!dst || !src) {
@@ -498,7 +531,9 @@ static gboolean verify_and_finish(Update *u)
         g_autoptr(GError) err = NULL;
         g_autoptr(JsonNode) r = NULL;
 
-        begin_step(u, "quit-source");
+        if (!begin_step(u, "quit-source")) {
+            return FALSE;
+        }
         r = qmp_client_execute(u->src, "quit", NULL, u->opt->step_timeout_ms, &err);
         if (!r && !g_error_matches(err, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_CLOSED)) {
             fail(u, "source: %s", err->message);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# cpr-update failure injection: the destination dies at each step, exits at
+# once, or gets a bad argument; cpr-update itself gets a bad option.  Each
+# time cpr-update must exit non-zero naming the step, and the guest must
+# still run on the source with its memory intact, with nothing left behind.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/lib/live-update.sh"
+. "$top/tests/lib-tap.sh"
+
+lu_init
+lu_start_hbmon
+lu_boot_source
+lu_guest_args_array
+
+no_leftovers() {
+    ! pgrep -f "$LU_DIR/cpr-update\." >/dev/null &&
+        [ -z "$(find "$LU_DIR" -maxdepth 1 -name 'cpr-update.*')" ]
+}
+
+source_still_fine() {
+    local n
+    [ "$(lu_status "$LU_DIR/src.qmp")" = running ] || return 1
+    [ "$(lu_qmp "$LU_DIR/src.qmp" query-migrate-parameters | lu_jq '.mode')" = normal ] || return 1
+    n=$(lu_hb_count)
+    lu_wait_for "heartbeat after the failure" lu_hb_beyond $(( n + 20 ))
+}
+
+# expect_failure LABEL EXIT-CODE STEP OUTCOME [cpr-update args...]
+expect_failure() {
+    local label=$1 code=$2 step=$3 outcome=$4
+    shift 4
+    lu_cpr_update "$@"
+    echo "# note: $label: rc=$LU_UPDATE_RC $(jq -c '{failed_step,error,outcome}' "$LU_DIR/update.json" 2>/dev/null || cat "$LU_DIR/update.err")"
+    tap_check "$label: exit $code" [ "$LU_UPDATE_RC" = "$code" ]
+    if [ "$code" = 1 ]; then
+        tap_check "$label: names step $step" \
+            [ "$(jq -r '.failed_step' "$LU_DIR/update.json")" = "$step" ]
+        tap_check "$label: says '$outcome'" \
+            [ "$(jq -r '.outcome' "$LU_DIR/update.json")" = "$outcome" ]
+    fi
+    tap_check "$label: guest still running on the source" source_still_fine
+    tap_check "$label: no process or socket left" no_leftovers
+}
+
+running="guest still running on the source"
+for step in configure listen precreate-exit source-mode migrate transfer; do
+    CPR_UPDATE_TEST_KILL_DEST_AT=$step \
+        expect_failure "destination killed at $step" 1 "$step" "$running" \
+        -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}"
+done
+expect_failure "destination exits at once" 1 connect-destination "$running" \
+    -- /bin/false
+expect_failure "destination gets a bad argument" 1 connect-destination "$running" \
+    -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}" -no-such-option
+tap_check "bad argument: QEMU's own error is reported" \
+    grep -q 'no-such-option' "$LU_DIR/update.json"
+expect_failure "cpr-update bad option" 2 - - --timeout abc -- "$OUR_QEMU"
+tap_check "bad option: message names it" grep -q -- '--timeout' "$LU_DIR/update.err"
+expect_failure "source socket missing" 1 connect-source "source untouched" \
+    --source "$LU_DIR/nonexistent.sock" -- "$OUR_QEMU"
+
+# After all that, a real update still works and the guest never noticed.
+lu_cpr_update -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}"
+tap_check "update after the failures: exit 0" [ "$LU_UPDATE_RC" = 0 ]
+n=$(lu_hb_count)
+lu_wait_for "heartbeats on the destination" lu_hb_beyond $(( n + 100 ))
+lu_stop_hbmon
+hb=$(cat "$LU_DIR/hb.json")
+echo "# note: heartbeat: $(jq -c 'del(.connections)' <<< "$hb")"
+tap_check "heartbeat continuous through every failure" [ "$(lu_jq '.continuous' <<< "$hb")" = true ]
+tap_check "memory pattern intact" [ "$(lu_jq '.bad' <<< "$hb")" = 0 ]
