@@ -51,7 +51,9 @@ void hb_stats_feed_line(HbStats *s, const char *line, gint64 t_us, int conn)
     if (cs->lines == 0) {
         cs->first_seq = seq;
         cs->first_pass = pass;
+        cs->first_us = t_us;
     }
+    cs->last_us = t_us;
     cs->lines++;
     cs->last_seq = seq;
     cs->last_pass = pass;
@@ -82,6 +84,16 @@ JsonNode *hb_stats_to_json(const HbStats *s)
     json_builder_set_member_name(b, "max_gap_ms");
     json_builder_add_double_value(b, s->max_gap_us / 1000.0);
     add_uint(b, "max_gap_seq", s->max_gap_seq);
+    /*
+     * The pause the guest saw at the live update: from the last heartbeat
+     * through the previous QEMU to the first through the last one.
+     */
+    if (s->nconns >= 2 && s->conn[s->nconns - 1].lines &&
+        s->conn[s->nconns - 2].lines) {
+        json_builder_set_member_name(b, "switch_gap_ms");
+        json_builder_add_double_value(b, (s->conn[s->nconns - 1].first_us -
+                                          s->conn[s->nconns - 2].last_us) / 1000.0);
+    }
     json_builder_set_member_name(b, "duration_ms");
     json_builder_add_double_value(b, (s->last_us - s->first_us) / 1000.0);
     json_builder_set_member_name(b, "connections");

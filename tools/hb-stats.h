@@ -13,6 +13,7 @@
 
 typedef struct {
     guint64 lines;
+    gint64 first_us, last_us;
     guint64 first_seq, last_seq;
     guint64 first_pass, last_pass;
     guint64 bad;

@@ -24,6 +24,10 @@ static void test_continuous(void)
     g_assert_cmpint(s.nconns, ==, 2);
     g_assert_cmpuint(s.conn[1].last_pass - s.conn[1].first_pass, ==, 3);
     g_assert_cmpuint(s.bad, ==, 0);
+
+    g_autoptr(JsonNode) n = hb_stats_to_json(&s);
+    g_assert_cmpfloat(json_object_get_double_member(json_node_get_object(n),
+                                                    "switch_gap_ms"), ==, 30.0);
 }
 
 static void test_breaks_and_bad(void)
