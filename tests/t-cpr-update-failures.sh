@@ -60,6 +60,30 @@ tap_check "bad option: message names it" grep -q -- '--timeout' "$LU_DIR/update.
 expect_failure "source socket missing" 1 connect-source "source untouched" \
     --source "$LU_DIR/nonexistent.sock" -- "$OUR_QEMU"
 
+# A destination whose monitor never comes up: the step times out.
+hang=(/bin/sh -c 'exec sleep 60')
+expect_failure "destination monitor never comes up" 1 connect-destination "$running" \
+    --timeout 1 -- "${hang[@]}"
+tap_check "timeout: error says so" grep -q 'did not come up in time' "$LU_DIR/update.json"
+
+# Ctrl-C while waiting for the destination.
+"$LU_BIN/cpr-update" --source "$LU_DIR/src.qmp" --run-dir "$LU_DIR" --json \
+    -- "${hang[@]}" > "$LU_DIR/update.json" 2> "$LU_DIR/update.err" &
+update_pid=$!
+LU_PIDS+=("$update_pid")
+lu_wait_for "cpr-update to start the destination" \
+    sh -c "ls -d '$LU_DIR'/cpr-update.* >/dev/null 2>&1"
+sleep 0.3
+kill -INT "$update_pid"
+wait "$update_pid"
+rc=$?
+echo "# note: Ctrl-C: rc=$rc $(jq -c '{failed_step,error,outcome}' "$LU_DIR/update.json")"
+tap_check "Ctrl-C: exit 1" [ "$rc" = 1 ]
+tap_check "Ctrl-C: reported as interrupted" [ "$(jq -r .error "$LU_DIR/update.json")" = interrupted ]
+tap_check "Ctrl-C: guest still running on the source" source_still_fine
+tap_check "Ctrl-C: no process or socket left" no_leftovers
+tap_check "Ctrl-C: no sleeping destination left" sh -c "! pgrep -x -f 'sleep 60' >/dev/null"
+
 # After all that, a real update still works and the guest never noticed.
 lu_cpr_update -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}"
 tap_check "update after the failures: exit 0" [ "$LU_UPDATE_RC" = 0 ]
