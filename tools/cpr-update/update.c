@@ -117,7 +117,7 @@ static char *member_string(JsonNode *node, const char *name)
                         json_node_get_object(node), name, NULL));
 }
 
-static char *run_status(Update *u, QmpClient *c, gboolean is_dest)
+static char *run_status(Update *u, gboolean is_dest)
 {
     g_autoptr(JsonNode) r = is_dest ? dst_cmd(u, "query-status", NULL)
                                     : src_cmd(u, "query-status", NULL);
@@ -148,7 +148,7 @@ static gboolean connect_source(Update *u)
         return FALSE;
     }
     qmp_client_set_abort_fd(u->src, u->opt->abort_fd);
-    status = run_status(u, u->src, FALSE);
+    status = run_status(u, FALSE);
     if (!status) {
         return FALSE;
     }
@@ -512,8 +512,8 @@ static gboolean verify_and_finish(Update *u)
     if (!begin_step(u, "verify")) {
         return FALSE;
     }
-    dst = run_status(u, u->dst, TRUE);
-    src = run_status(u, u->src, FALSE);
+    dst = run_status(u, TRUE);
+    src = run_status(u, FALSE);
     if (!dst || !src) {
         return FALSE;
     }

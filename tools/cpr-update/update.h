@@ -62,7 +62,7 @@ void update_init(Update *u, const UpdateOptions *opt);
 int update_run(Update *u);
 void update_clear(Update *u);
 
-/* For --source with --same-args: the source's pid and cwd, via QMP. */
+/* For --same-args: the pid of the QEMU behind the source socket. */
 int update_source_pid(const char *source_qmp, int timeout_ms, GError **errp);
 
 #endif
