@@ -94,3 +94,18 @@ hb=$(cat "$LU_DIR/hb.json")
 echo "# note: heartbeat: $(jq -c 'del(.connections)' <<< "$hb")"
 tap_check "heartbeat continuous through every failure" [ "$(lu_jq '.continuous' <<< "$hb")" = true ]
 tap_check "memory pattern intact" [ "$(lu_jq '.bad' <<< "$hb")" = 0 ]
+
+# Last, as it loses the guest: the destination dies after the handover.
+# cpr-update must say so and must not resume the source, whose RAM the
+# destination already owned.
+lu_cleanup
+lu_init
+lu_start_hbmon
+lu_boot_source
+lu_guest_args_array
+CPR_UPDATE_TEST_KILL_DEST_AT=verify lu_cpr_update -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}"
+echo "# note: after handover: rc=$LU_UPDATE_RC $(jq -c '{result,failed_step,error,outcome}' "$LU_DIR/update.json")"
+tap_check "after handover: exit 3" [ "$LU_UPDATE_RC" = 3 ]
+tap_check "after handover: reported as such" \
+    [ "$(jq -r .result "$LU_DIR/update.json")" = failed-after-handover ]
+tap_check "after handover: source not resumed" [ "$(lu_status "$LU_DIR/src.qmp")" = postmigrate ]
