@@ -71,8 +71,8 @@ export:
 
 # Install our QEMU into PREFIX (default /usr/local) for use outside the tree.
 PREFIX ?= /usr/local
-install: qemu
-	cd build/qemu/build && meson configure -Dprefix=$(PREFIX) >/dev/null && ninja install
+install: prepare
+	scripts/install-qemu.sh $(PREFIX)
 
 clean:
 	rm -rf $(BIN) build/guest
