@@ -5,20 +5,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 wt=$top/build/qemu
 bld=$wt/build
-flags=(
-    --python=/usr/bin/python3 --target-list=x86_64-softmmu
-    --disable-docs --disable-werror --disable-rust --disable-install-blobs
-    --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
-)
+. "$top/scripts/qemu-configure.sh"
 [ -d "$wt/.git" ] || { echo "build-qemu: no build/qemu; run scripts/prepare-qemu.sh" >&2; exit 1; }
-
-if [ ! -f "$bld/build.ninja" ] || [ "$(cat "$bld/.cpr-flags" 2>/dev/null)" != "${flags[*]}" ]; then
-    rm -rf "$bld"
-    mkdir -p "$bld"
-    (cd "$bld" && ../configure "${flags[@]}" > configure.log 2>&1) ||
-        { tail -30 "$bld/configure.log" >&2; echo "build-qemu: configure failed" >&2; exit 1; }
-    echo "${flags[*]}" > "$bld/.cpr-flags"
-fi
+qemu_configure "$bld"
 
 ninja -C "$bld" qemu-system-x86_64 tests/qtest/migration-test
 

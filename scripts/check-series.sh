@@ -8,11 +8,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 wt=$top/build/qemu
 chk=$top/build/series-check
-flags=(
-    --python=/usr/bin/python3 --target-list=x86_64-softmmu
-    --disable-docs --disable-werror --disable-rust --disable-install-blobs
-)
-
+. "$top/scripts/qemu-configure.sh"
 [ -d "$wt/.git" ] || { echo "check-series: run scripts/prepare-qemu.sh first" >&2; exit 1; }
 if [ ! -d "$chk/.git" ]; then
     git clone -q --no-checkout "$wt" "$chk"
@@ -20,10 +16,7 @@ fi
 git -C "$chk" fetch -q "$wt" base
 git -C "$chk" checkout -q -f --detach FETCH_HEAD
 git -C "$chk" clean -q -fdx -e build
-if [ ! -f "$chk/build/build.ninja" ]; then
-    mkdir -p "$chk/build"
-    (cd "$chk/build" && ../configure "${flags[@]}" > configure.log 2>&1)
-fi
+qemu_configure "$chk/build"
 
 fail=0
 n=0

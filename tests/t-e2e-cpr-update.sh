@@ -6,21 +6,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/lib/live-update.sh"
 . "$top/tests/lib-tap.sh"
-
-check_guest_moved() {   # $1: label
-    local before hb
-    before=$(lu_hb_count)
-    lu_wait_for "heartbeats on the destination" lu_hb_beyond $(( before + 200 ))
-    lu_stop_hbmon
-    hb=$(cat "$LU_DIR/hb.json")
-    echo "# note: $1 heartbeat: $(jq -c 'del(.connections)' <<< "$hb")"
-    tap_check "$1: heartbeat from source then destination" \
-        [ "$(lu_jq '.connections | length' <<< "$hb")" = 2 ]
-    tap_check "$1: heartbeat continuous" [ "$(lu_jq '.continuous' <<< "$hb")" = true ]
-    tap_check "$1: memory pattern intact" [ "$(lu_jq '.bad' <<< "$hb")" = 0 ]
-    tap_check "$1: full passes on the destination" \
-        [ "$(lu_jq '.connections[1].passes' <<< "$hb")" -ge 1 ]
-}
+. "$top/tests/lib-e2e.sh"
 
 # 1. explicit arguments, TCP main channel, source kept for comparison
 lu_init
@@ -47,7 +33,8 @@ tap_check "explicit: step times add up within the total" \
     [ "$(lu_jq '([.steps[].ms] | add) <= .total_ms' <<< "$report")" = true ]
 tap_check "explicit: destination has the events capability" \
     [ "$(lu_qmp "$LU_DST_QMP" query-migrate-capabilities | lu_jq '.[] | select(.capability=="events") | .state')" = true ]
-check_guest_moved explicit
+e2e_run_on_destination
+e2e_check_guest explicit
 lu_cleanup
 
 # 2. --same-args: the source's own command line, source quit afterwards
@@ -63,4 +50,5 @@ tap_check "same-args: destination running" [ "$(lu_status "$LU_DST_QMP")" = runn
 tap_check "same-args: source quit" lu_wait_for "source exit" sh -c "! kill -0 $src_PID 2>/dev/null"
 tap_check "same-args: destination has the guest's arguments" \
     grep -q -- "hb.period_ms=$HB_PERIOD_MS" "/proc/$LU_DST_PID/cmdline"
-check_guest_moved same-args
+e2e_run_on_destination
+e2e_check_guest same-args
