@@ -156,7 +156,7 @@ JsonNode *qmp_client_execute(QmpClient *c, const char *command,
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autoptr(JsonNode) req = NULL;
-    g_autofree char *text = NULL;
+    g_autofree char *text = NULL, *line = NULL;
     gint64 deadline = deadline_after(timeout_ms);
     guint64 id = c->next_id++;
 
@@ -175,8 +175,13 @@ JsonNode *qmp_client_execute(QmpClient *c, const char *command,
     req = json_builder_get_root(b);
     json_generator_set_root(gen, req);
     text = json_generator_to_data(gen, NULL);
+    line = g_strconcat(text, "\n", NULL);
 
-    if (!send_all(c, text, strlen(text), errp) || !send_all(c, "\n", 1, errp)) {
+    /*
+     * One write: QEMU acts on the object as soon as it is complete, and
+     * after "quit" a second write would find the socket closed.
+     */
+    if (!send_all(c, line, strlen(line), errp)) {
         return NULL;
     }
     for (;;) {
