@@ -12,21 +12,28 @@ fi
 
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 list=/etc/apt/sources.list.d/cpr-live-update.sources
+
+# Use the Debian mirror this machine is already configured with.
+mirror=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
+             /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+if [ -z "$mirror" ]; then
+    mirror=$(awk '$1 == "deb" && $2 !~ /security/ { print $2; exit }' \
+                 /etc/apt/sources.list 2>/dev/null)
+fi
+if [ -z "$mirror" ]; then
+    echo "install-deps: no Debian mirror found in the apt sources" >&2
+    exit 1
+fi
+
 want=$(cat <<SRC
 Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: trixie trixie-updates
-Components: main
-Signed-By: $keyring
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: trixie-security
+URIs: $mirror
+Suites: trixie
 Components: main
 Signed-By: $keyring
 
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: bookworm-backports
 Components: main
 Signed-By: $keyring
