@@ -20,9 +20,7 @@ samples=$out/samples.tsv
 printf 'round\tflow\tdowntime_ms\tsource_total_ms\tswitch_gap_ms\tupdate_ms\n' > "$samples"
 
 one_run() {     # $1 round, $2 flow
-    lu_init
-    lu_start_hbmon
-    lu_boot_source
+    lu_start_guest
     case "$2" in
         stock-to-stock) lu_stock_cpr_transfer "$STOCK_QEMU" ;;
         stock-to-ours) lu_stock_cpr_transfer "$OUR_QEMU" ;;

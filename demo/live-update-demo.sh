@@ -8,11 +8,9 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/live-update.sh"
 
-lu_init
 echo "demo: stock source  $("$STOCK_QEMU" --version | head -1)"
 echo "demo: destination   $("$OUR_QEMU" --version | head -1) (this tree)"
-lu_start_hbmon
-lu_boot_source
+lu_start_guest
 echo "demo: guest running on the source, heartbeat every ${HB_PERIOD_MS} ms," \
      "verifying ${GUEST_MIB} MiB"
 

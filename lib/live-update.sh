@@ -109,6 +109,14 @@ lu_boot_source() {
     lu_wait_for "guest heartbeat on the source" lu_hb_beyond 20
 }
 
+# A fresh run directory, the heartbeat monitor, and the demo guest booted
+# on the stock source: the starting point of every live update here.
+lu_start_guest() {
+    lu_init
+    lu_start_hbmon
+    lu_boot_source
+}
+
 lu_main_channel() {
     printf '{"channel-type":"main","addr":{"transport":"socket","type":"unix","path":"%s"}}' \
         "$LU_DIR/mig.sock"

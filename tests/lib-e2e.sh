@@ -1,5 +1,7 @@
-# Shared steps and checks of the end-to-end tests (sourced after
-# lib/live-update.sh and tests/lib-tap.sh).
+# Shared steps and checks of the end-to-end tests: sourcing this brings
+# lib/live-update.sh and tests/lib-tap.sh too.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/live-update.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib-tap.sh"
 
 # Let the guest run on the destination for a while: 200 heartbeats, which is
 # several full verification passes of its memory.

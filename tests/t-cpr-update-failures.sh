@@ -5,12 +5,9 @@
 # still run on the source with its memory intact, with nothing left behind.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/lib/live-update.sh"
-. "$top/tests/lib-tap.sh"
+. "$top/tests/lib-e2e.sh"
 
-lu_init
-lu_start_hbmon
-lu_boot_source
+lu_start_guest
 lu_guest_args_array
 
 no_leftovers() {
@@ -99,9 +96,7 @@ tap_check "memory pattern intact" [ "$(lu_jq '.bad' <<< "$hb")" = 0 ]
 # cpr-update must say so and must not resume the source, whose RAM the
 # destination already owned.
 lu_cleanup
-lu_init
-lu_start_hbmon
-lu_boot_source
+lu_start_guest
 lu_guest_args_array
 CPR_UPDATE_TEST_KILL_DEST_AT=verify lu_cpr_update -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}"
 echo "# note: after handover: rc=$LU_UPDATE_RC $(jq -c '{result,failed_step,error,outcome}' "$LU_DIR/update.json")"

@@ -4,14 +4,10 @@
 # its report with the source's own figures) and once with --same-args.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/lib/live-update.sh"
-. "$top/tests/lib-tap.sh"
 . "$top/tests/lib-e2e.sh"
 
 # 1. explicit arguments, TCP main channel, source kept for comparison
-lu_init
-lu_start_hbmon
-lu_boot_source
+lu_start_guest
 lu_guest_args_array
 lu_cpr_update --tcp --keep-source -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}"
 report=$(cat "$LU_DIR/update.json")
@@ -38,9 +34,7 @@ e2e_check_guest explicit
 lu_cleanup
 
 # 2. --same-args: the source's own command line, source quit afterwards
-lu_init
-lu_start_hbmon
-lu_boot_source
+lu_start_guest
 lu_cpr_update --same-args -v -- "$OUR_QEMU"
 report=$(cat "$LU_DIR/update.json")
 sed 's/^/# note: /' "$LU_DIR/update.err" | grep 'dropped'

@@ -5,13 +5,9 @@
 # migrate-incoming).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/lib/live-update.sh"
-. "$top/tests/lib-tap.sh"
 . "$top/tests/lib-e2e.sh"
 
-lu_init
-lu_start_hbmon
-lu_boot_source
+lu_start_guest
 lu_precreate_cpr_transfer "$OUR_QEMU"
 e2e_run_on_destination
 
