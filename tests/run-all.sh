@@ -8,6 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/test-logs
 mkdir -p "$logs"
 pass=0 fail=0 skip=0
+failed_tests=()
 
 for t in "$top"/tests/t-*.sh; do
     name=$(basename "$t" .sh)
@@ -29,12 +30,18 @@ for t in "$top"/tests/t-*.sh; do
         echo "not ok - $name exited with status $rc" >> "$logs/$name.log"
     fi
     grep -E '^(not )?ok [0-9]+|^# note: ' "$logs/$name.log" | sed 's/^/    /'
-    if [ "$f" != 0 ]; then
-        echo "    --- last lines of $logs/$name.log:"
-        tail -25 "$logs/$name.log" | sed 's/^/    | /'
-    fi
+    [ "$f" != 0 ] && failed_tests+=("$name")
     echo "    ($p passed, $f failed, $s skipped in $(( $(date +%s) - start )) s)"
     pass=$(( pass + p )); fail=$(( fail + f )); skip=$(( skip + s ))
+done
+
+# What broke, right above the summary, so a CI log shows it without digging.
+for name in "${failed_tests[@]}"; do
+    echo
+    echo "=== FAILED: $name (log: build/test-logs/$name.log)"
+    grep -E '^not ok [0-9]+' "$logs/$name.log" | sed 's/^/    /'
+    echo "    --- last 30 lines of the log:"
+    tail -30 "$logs/$name.log" | sed 's/^/    | /'
 done
 
 echo
