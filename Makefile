@@ -48,6 +48,24 @@ $(BIN)/test-hb-stats: $(BIN)/test-hb-stats.o $(BIN)/hb-stats.o
 $(BIN)/test-qmp-client: $(BIN)/test-qmp-client.o $(BIN)/qmp-client.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
+# The demo guest's disk and network, checked from the host.
+GUEST_IO_TOOLS := $(BIN)/net-peer $(BIN)/disk-check
+GUEST_IO_UNIT_TESTS := $(BIN)/test-disk-verify $(BIN)/test-net-stats
+tools: $(GUEST_IO_TOOLS)
+unit-tests: $(GUEST_IO_UNIT_TESTS)
+
+$(BIN)/net-peer: $(BIN)/net-peer.o $(BIN)/net-stats.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/disk-check: $(BIN)/disk-check.o $(BIN)/disk-verify.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/test-disk-verify: $(BIN)/test-disk-verify.o $(BIN)/disk-verify.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/test-net-stats: $(BIN)/test-net-stats.o $(BIN)/net-stats.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
 deps:
 	scripts/install-deps.sh
 

@@ -49,7 +49,7 @@ pkgs=(
     busybox-static cpio gzip
     seabios ipxe-qemu
 )
-bpo_pkgs=(meson python3-pycotap qemu-system-x86)
+bpo_pkgs=(meson python3-pycotap qemu-system-x86 qemu-utils)
 
 if [ "$(cat "$list" 2>/dev/null)" != "$want" ]; then
     printf '%s\n' "$want" > "$list"

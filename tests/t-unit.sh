@@ -5,4 +5,7 @@ rc=0
 for t in test-hb-stats test-qmp-client test-same-args; do
     "$top/build/bin/$t" || rc=1
 done
+for t in test-disk-verify test-net-stats; do
+    "$top/build/bin/$t" || rc=1
+done
 exit $rc

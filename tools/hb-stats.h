@@ -9,7 +9,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#define HB_MAX_CONNS 8
+#define HB_MAX_CONNS 32   /* a VM updated many times in a row */
 
 typedef struct {
     guint64 lines;
