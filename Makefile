@@ -7,8 +7,9 @@ PKGS := glib-2.0 json-glib-1.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
-TOOLS := $(BIN)/qmp-call $(BIN)/hbmon $(BIN)/cpr-update
-UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client $(BIN)/test-same-args
+TOOLS := $(BIN)/qmp-call $(BIN)/hbmon $(BIN)/cpr-update $(BIN)/hostile-peer $(BIN)/cpr-capture
+UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client $(BIN)/test-same-args \
+	$(BIN)/test-stream-mutate
 
 .PHONY: all tools unit-tests deps prepare qemu guest demo check export install clean
 all: tools guest qemu
@@ -37,6 +38,17 @@ $(BIN)/test-same-args: $(BIN)/test-same-args.o $(BIN)/cpr-update-same-args.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/qmp-call: $(BIN)/qmp-call.o $(BIN)/qmp-client.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+PEER_OBJS := $(addprefix $(BIN)/,peer-stream.o cpr-format.o)
+$(BIN)/hostile-peer: $(BIN)/hostile-peer.o $(BIN)/peer-socket.o $(BIN)/stream-mutate.o \
+		$(PEER_OBJS) $(BIN)/qmp-client.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/cpr-capture: $(BIN)/cpr-capture.o $(PEER_OBJS)
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/test-stream-mutate: $(BIN)/test-stream-mutate.o $(BIN)/stream-mutate.o $(PEER_OBJS)
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/hbmon: $(BIN)/hbmon.o $(BIN)/hb-stats.o
