@@ -14,8 +14,10 @@ LU_PIDS+=("$!")
 lu_wait_for "HMP socket" test -S "$LU_DIR/hmp.sock"
 
 # hmp COMMAND...: run HMP commands, print what the monitor answered.
+# socat waits 5 s after our input ends for the answers: 1 s is within what
+# a loaded 2-core CI machine can keep QEMU off the CPU.
 hmp() {
-    printf '%s\n' "$@" | timeout 10 socat -t 1 - "UNIX-CONNECT:$LU_DIR/hmp.sock" |
+    printf '%s\n' "$@" | timeout 20 socat -t 5 - "UNIX-CONNECT:$LU_DIR/hmp.sock" |
         tr -d '\r' | sed 's/\x1b\[[0-9;]*[A-Za-z]//g'
 }
 
