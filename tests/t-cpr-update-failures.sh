@@ -52,6 +52,15 @@ expect_failure "destination gets a bad argument" 1 connect-destination "$running
     -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}" -no-such-option
 tap_check "bad argument: QEMU's own error is reported" \
     grep -q 'no-such-option' "$LU_DIR/update.json"
+# A destination that dies after precreate-exit (a device it cannot create)
+# makes the source's connection fail first: the destination's own error
+# must be reported, not the source's refused connection.
+expect_failure "destination dies after precreate-exit" 1 transfer "$running" \
+    -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}" -device virtio-net-pci,netdev=nonexistent
+tap_check "dies after precreate-exit: its exit status is the cause" \
+    grep -q 'destination QEMU exited with status 1' <<< "$(jq -r .error "$LU_DIR/update.json")"
+tap_check "dies after precreate-exit: its own error line is reported" \
+    grep -q "can't find value 'nonexistent'" <<< "$(jq -r .error "$LU_DIR/update.json")"
 expect_failure "cpr-update bad option" 2 - - --timeout abc -- "$OUR_QEMU"
 tap_check "bad option: message names it" grep -q -- '--timeout' "$LU_DIR/update.err"
 expect_failure "source socket missing" 1 connect-source "source untouched" \

@@ -67,26 +67,34 @@ void dest_process_kill(DestProcess *d)
     d->reaped = TRUE;
 }
 
-static char *last_log_line(const char *path)
+/* Its last few lines of output, joined: QEMU's error and what led to it. */
+#define LOG_TAIL_LINES 3
+
+static char *last_log_lines(const char *path)
 {
     g_autofree char *text = NULL;
     g_auto(GStrv) lines = NULL;
+    g_autoptr(GPtrArray) tail = g_ptr_array_new();
 
     if (!path || !g_file_get_contents(path, &text, NULL, NULL)) {
         return NULL;
     }
-    lines = g_strsplit(g_strstrip(text), "\n", -1);
-    for (int i = g_strv_length(lines) - 1; i >= 0; i--) {
+    lines = g_strsplit(text, "\n", -1);
+    for (int i = g_strv_length(lines) - 1; i >= 0 && tail->len < LOG_TAIL_LINES; i--) {
         if (*g_strstrip(lines[i])) {
-            return g_strdup(lines[i]);
+            g_ptr_array_insert(tail, 0, lines[i]);
         }
     }
-    return NULL;
+    if (!tail->len) {
+        return NULL;
+    }
+    g_ptr_array_add(tail, NULL);
+    return g_strjoinv(" | ", (char **)tail->pdata);
 }
 
 char *dest_process_describe_exit(DestProcess *d)
 {
-    g_autofree char *last = last_log_line(d->log_path);
+    g_autofree char *last = last_log_lines(d->log_path);
     g_autofree char *how = NULL;
 
     if (!d->reaped) {

@@ -24,7 +24,7 @@ gboolean dest_process_alive(DestProcess *d);
 /* SIGKILL and reap, if still there. */
 void dest_process_kill(DestProcess *d);
 
-/* "exited with status N" / "killed by signal N", plus its last log line. */
+/* "exited with status N" / "killed by signal N", plus its last log lines. */
 char *dest_process_describe_exit(DestProcess *d);
 
 void dest_process_clear(DestProcess *d);

@@ -451,6 +451,27 @@ static void show_progress(Update *u, const char *status, gint64 since_us,
     }
 }
 
+/*
+ * The source failed: did the destination die?  It may exit a moment after
+ * the source notices (a refused connection), so give it a short while.
+ * TRUE, with the destination's own error recorded, if it did.
+ */
+static gboolean dest_died_meanwhile(Update *u)
+{
+    gint64 deadline = g_get_monotonic_time() +
+                      MIN(u->opt->step_timeout_ms, 3000) * 1000LL;
+
+    while (dest_process_alive(&u->dest)) {
+        if (g_get_monotonic_time() > deadline || interrupted(u)) {
+            return FALSE;
+        }
+        g_usleep(20 * 1000);
+    }
+    g_autofree char *why = dest_process_describe_exit(&u->dest);
+    fail(u, "%s", why);
+    return TRUE;
+}
+
 /* Follow the source until the migration completes. */
 static gboolean follow_transfer(Update *u)
 {
@@ -477,6 +498,11 @@ static gboolean follow_transfer(Update *u)
         }
         if (g_str_equal(status, "failed") || g_str_equal(status, "cancelled")) {
             g_autofree char *desc = member_string(mig, "error-desc");
+
+            /* A dying destination makes the source fail first: blame it. */
+            if (dest_died_meanwhile(u)) {
+                break;
+            }
             fail(u, "source: migration %s%s%s", status, desc ? ": " : "",
                  desc ? desc : "");
             break;
@@ -504,6 +530,27 @@ static gboolean follow_transfer(Update *u)
     return u->handed_over;
 }
 
+/*
+ * The destination's run state once it is @want, or the last one seen when
+ * the step's time runs out: it leaves 'inmigrate' a little after the
+ * source reports completed, so one early look is not enough.
+ */
+static char *wait_dest_status(Update *u, const char *want)
+{
+    gint64 deadline = g_get_monotonic_time() + u->opt->step_timeout_ms * 1000LL;
+
+    for (;;) {
+        char *status = run_status(u, TRUE);
+
+        if (!status || g_str_equal(status, want) ||
+            g_get_monotonic_time() > deadline || interrupted(u)) {
+            return status;
+        }
+        g_free(status);
+        g_usleep(20 * 1000);
+    }
+}
+
 static gboolean verify_and_finish(Update *u)
 {
     g_autofree char *dst = NULL, *src = NULL;
@@ -512,13 +559,16 @@ static gboolean verify_and_finish(Update *u)
     if (!begin_step(u, "verify")) {
         return FALSE;
     }
-    dst = run_status(u, TRUE);
-    src = run_status(u, FALSE);
-    if (!dst || !src) {
+    dst = wait_dest_status(u, want);
+    if (!dst) {
         return FALSE;
     }
     if (!g_str_equal(dst, want)) {
         fail(u, "destination is '%s', expected '%s'", dst, want);
+        return FALSE;
+    }
+    src = run_status(u, FALSE);
+    if (!src) {
         return FALSE;
     }
     if (!g_str_equal(src, "postmigrate")) {
