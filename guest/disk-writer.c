@@ -1,12 +1,13 @@
 /*
- * Guest workload: numbered records on the virtio disk (hb.disk=DEVICE on
- * the kernel command line, hb.disk_ms= between records, default 10).
+ * Guest workload: numbered records on virtio disks (hb.disk=DEV[,DEV...] on
+ * the kernel command line, hb.disk_ms= between records, default 10), one
+ * process per disk.
  *
  * Each record (tools/disk-record.h) goes to its own slot, in order, with
  * O_DIRECT|O_SYNC: when pwrite returns, the guest has been told the record
  * is durable, and only then does it print
  *
- *   DISK seq=<n>
+ *   DISK <disk> seq=<n>          (<disk>: the device's name, like vda)
  *
  * on the serial console.  The host compares these with the image after a
  * live update: every reported record must be there.  A failed write is
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,17 +61,13 @@ static int open_device(const char *dev)
     return -1;
 }
 
-int main(void)
+static int write_records(const char *dev, unsigned long period_ms)
 {
-    char dev[128];
-    unsigned long period_ms = cmdline_ulong("hb.disk_ms", 10);
+    const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
     uint64_t size = 0, slots, boot_id = 0;
     struct disk_record *rec;
     int fd;
 
-    if (cmdline_get("hb.disk", dev, sizeof(dev))) {
-        return 0;               /* no disk configured */
-    }
     fd = open_device(dev);
     if (fd < 0) {
         return 1;
@@ -87,7 +85,7 @@ int main(void)
         serial_line("DISK-ERR out of memory");
         return 1;
     }
-    serial_line("DISK-START dev=%s slots=%llu record=%d boot=%016llx", dev,
+    serial_line("DISK-START %s slots=%llu record=%d boot=%016llx", name,
                 (unsigned long long)slots, DISK_RECORD_SIZE,
                 (unsigned long long)boot_id);
 
@@ -96,16 +94,39 @@ int main(void)
         ssize_t n = pwrite(fd, rec, DISK_RECORD_SIZE, (off_t)(seq * DISK_RECORD_SIZE));
 
         if (n == DISK_RECORD_SIZE) {
-            serial_line("DISK seq=%llu", (unsigned long long)seq);
+            serial_line("DISK %s seq=%llu", name, (unsigned long long)seq);
             seq++;
         } else {
-            serial_line("DISK-ERR seq=%llu ret=%zd errno=%d",
+            serial_line("DISK-ERR %s seq=%llu ret=%zd errno=%d", name,
                         (unsigned long long)seq, n, n < 0 ? errno : 0);
         }
         sleep_ms(period_ms);
     }
-    serial_line("DISK-FULL slots=%llu", (unsigned long long)slots);
+    serial_line("DISK-FULL %s slots=%llu", name, (unsigned long long)slots);
     for (;;) {
         pause();
     }
+}
+
+int main(void)
+{
+    char devs[256], *dev, *save = NULL;
+    unsigned long period_ms = cmdline_ulong("hb.disk_ms", 10);
+
+    if (cmdline_get("hb.disk", devs, sizeof(devs))) {
+        return 0;               /* no disk configured */
+    }
+    for (dev = strtok_r(devs, ",", &save); dev; dev = strtok_r(NULL, ",", &save)) {
+        pid_t pid = fork();
+
+        if (pid == 0) {
+            return write_records(dev, period_ms);
+        }
+        if (pid < 0) {
+            serial_line("DISK-ERR fork for %s errno=%d", dev, errno);
+        }
+    }
+    while (wait(NULL) > 0) {
+    }
+    return 0;
 }

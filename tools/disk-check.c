@@ -2,10 +2,12 @@
  * disk-check: after a live update, is every record the guest was told is
  * durable on its disk image?
  *
- *   disk-check --image FILE --console LOG [--format raw|qcow2] [--summary FILE]
+ *   disk-check --image FILE --console LOG [--disk NAME] [--format raw|qcow2]
+ *              [--summary FILE]
  *
  * LOG is the guest's serial console as hbmon logs it (the guest reports
- * "DISK seq=N" once a record's O_DIRECT|O_SYNC write returned).  A raw
+ * "DISK NAME seq=N" once a record's O_DIRECT|O_SYNC write returned; NAME is
+ * the guest's name for the disk, default vda).  A raw
  * image is read directly; a qcow2 image is first checked with
  * `qemu-img check` and converted to a temporary raw file with `qemu-img
  * convert`.  The format is detected from the image when not given.  The
@@ -183,10 +185,13 @@ static JsonNode *summary(const DiskVerify *v, const char *image, const char *for
 int main(int argc, char **argv)
 {
     char *image = NULL, *console = NULL, *format = NULL, *summary_path = NULL;
+    char *disk = NULL;
     GOptionEntry entries[] = {
         { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, "The guest's disk image", "FILE" },
         { "console", 'c', 0, G_OPTION_ARG_FILENAME, &console,
           "The guest's serial console log (hbmon --log)", "LOG" },
+        { "disk", 'd', 0, G_OPTION_ARG_STRING, &disk,
+          "The guest's name for this disk (default vda)", "NAME" },
         { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
           "raw or qcow2 (default: detected)", "FMT" },
         { "summary", 0, 0, G_OPTION_ARG_FILENAME, &summary_path,
@@ -213,7 +218,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "disk-check: --format must be raw or qcow2, not '%s'\n", format);
         return 2;
     }
-    disk_verify_init(&v);
+    if (disk && (!*disk || strlen(disk) >= sizeof(v.disk) || strchr(disk, ' '))) {
+        fprintf(stderr, "disk-check: --disk wants a device name like vda, not '%s'\n", disk);
+        return 2;
+    }
+    disk_verify_init(&v, disk ? disk : "vda");
     if (!read_console(&v, console, &err) || (!format && !detect_format(image, &format, &err))) {
         fprintf(stderr, "disk-check: %s\n", err->message);
         return 1;

@@ -4,9 +4,19 @@
 #include <stdio.h>
 #include <string.h>
 
-void disk_verify_init(DiskVerify *v)
+void disk_verify_init(DiskVerify *v, const char *disk)
 {
     memset(v, 0, sizeof(*v));
+    g_strlcpy(v->disk, disk, sizeof(v->disk));
+}
+
+/* The rest of @line after "@tag <disk> ", or NULL if it is not there. */
+static const char *after_tag(const DiskVerify *v, const char *line, const char *tag)
+{
+    g_autofree char *prefix = g_strdup_printf("%s %s ", tag, v->disk);
+    const char *p = strstr(line, prefix);
+
+    return p ? p + strlen(prefix) : NULL;
 }
 
 void disk_verify_console_line(DiskVerify *v, const char *line)
@@ -14,14 +24,14 @@ void disk_verify_console_line(DiskVerify *v, const char *line)
     const char *p;
     unsigned long long seq, boot;
 
-    if ((p = strstr(line, "DISK-START ")) && (p = strstr(p, " boot="))) {
+    if ((p = after_tag(v, line, "DISK-START"))) {
         v->writer_starts++;
-        if (sscanf(p, " boot=%llx", &boot) == 1) {
+        if ((p = strstr(p, "boot=")) && sscanf(p, "boot=%llx", &boot) == 1) {
             v->console_boot_id = boot;
         }
         return;
     }
-    if (!(p = strstr(line, "DISK seq=")) || sscanf(p, "DISK seq=%llu", &seq) != 1) {
+    if (!(p = after_tag(v, line, "DISK")) || sscanf(p, "seq=%llu", &seq) != 1) {
         return;
     }
     if (seq != v->acked) {
@@ -89,6 +99,8 @@ JsonNode *disk_verify_to_json(const DiskVerify *v)
     g_autoptr(JsonBuilder) b = json_builder_new();
 
     json_builder_begin_object(b);
+    json_builder_set_member_name(b, "disk");
+    json_builder_add_string_value(b, v->disk);
     json_builder_set_member_name(b, "ok");
     json_builder_add_boolean_value(b, disk_verify_ok(v));
     add_uint(b, "acked", v->acked);

@@ -1,6 +1,7 @@
 /*
- * Checking the demo guest's disk records (disk-record.h) against what the
- * guest reported durable on its serial console ("DISK seq=N" lines).
+ * Checking the demo guest's disk records (disk-record.h) on one disk
+ * against what the guest reported durable on its serial console
+ * ("DISK <disk> seq=N" lines, <disk> the guest's name for it, like vda).
  *
  * Feed the console lines, then every slot of the image in order; the
  * verdict: every reported record is on the image with its checksum, in
@@ -16,6 +17,7 @@
 #include <json-glib/json-glib.h>
 
 typedef struct {
+    char disk[32];           /* the guest's device name */
     /* from the console */
     guint64 acked;           /* records reported durable: highest seq + 1 */
     guint64 ack_breaks;      /* a report that was not previous + 1 */
@@ -32,8 +34,9 @@ typedef struct {
     enum disk_record_state first_problem;
 } DiskVerify;
 
-void disk_verify_init(DiskVerify *v);
-/* One console line (a "DISK..." line anywhere in it counts). */
+/* Check the disk the guest calls @disk (vda, vdb...). */
+void disk_verify_init(DiskVerify *v, const char *disk);
+/* One console line (a "DISK..." line of this disk anywhere in it counts). */
 void disk_verify_console_line(DiskVerify *v, const char *line);
 /* The next slot of the image, read in order from slot 0. */
 void disk_verify_slot(DiskVerify *v, const struct disk_record *r);

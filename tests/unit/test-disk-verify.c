@@ -16,14 +16,17 @@ static struct disk_record *image(guint n, guint written)
 
 static void console(DiskVerify *v, guint acked)
 {
-    g_autofree char *start = g_strdup_printf("12.5 0 DISK-START dev=/dev/vda slots=64 "
+    g_autofree char *start = g_strdup_printf("12.5 0 DISK-START vda slots=64 "
                                              "record=512 boot=%016llx",
                                              (unsigned long long)BOOT);
 
     disk_verify_console_line(v, start);
     disk_verify_console_line(v, "12.6 0 HB seq=3 pass=0 verified=1 bad=0");
+    disk_verify_console_line(v, "12.7 0 DISK-START vdb slots=64 record=512 boot=77");
+    disk_verify_console_line(v, "12.8 0 DISK vdb seq=0");
+    disk_verify_console_line(v, "12.9 0 DISK vdb seq=5");   /* another disk's */
     for (guint i = 0; i < acked; i++) {
-        g_autofree char *l = g_strdup_printf("13.%u 1 DISK seq=%u", i, i);
+        g_autofree char *l = g_strdup_printf("13.%u 1 DISK vda seq=%u", i, i);
         disk_verify_console_line(v, l);
     }
 }
@@ -60,7 +63,7 @@ static void test_all_present(void)
     g_autofree struct disk_record *img = image(64, 20);
     DiskVerify v;
 
-    disk_verify_init(&v);
+    disk_verify_init(&v, "vda");
     console(&v, 18);
     verify(&v, img, 64);
     g_assert_cmpuint(v.acked, ==, 18);
@@ -70,6 +73,13 @@ static void test_all_present(void)
     g_assert_true(v.have_first_problem);
     g_assert_cmpuint(v.first_problem_slot, ==, 20);
     g_assert_cmpint(v.first_problem, ==, DISK_RECORD_EMPTY);
+
+    /* The other disk's reports are its own. */
+    disk_verify_init(&v, "vdb");
+    console(&v, 18);
+    g_assert_cmpuint(v.acked, ==, 6);
+    g_assert_cmpuint(v.ack_breaks, ==, 1);
+    g_assert_cmpuint(v.console_boot_id, ==, 0x77);
 }
 
 static void test_lost_tail(void)
@@ -78,7 +88,7 @@ static void test_lost_tail(void)
     g_autoptr(JsonNode) n = NULL;
     DiskVerify v;
 
-    disk_verify_init(&v);
+    disk_verify_init(&v, "vda");
     console(&v, 18);
     verify(&v, img, 64);
     g_assert_cmpuint(disk_verify_lost(&v), ==, 3);
@@ -94,7 +104,7 @@ static void test_damaged_and_out_of_order(void)
     DiskVerify v;
 
     img[5].payload[0] ^= 0xff;                  /* torn or corrupted */
-    disk_verify_init(&v);
+    disk_verify_init(&v, "vda");
     console(&v, 10);
     verify(&v, img, 64);
     g_assert_cmpuint(v.present, ==, 5);
@@ -107,7 +117,7 @@ static void test_damaged_and_out_of_order(void)
     /* A hole with later records present: written out of order. */
     g_autofree struct disk_record *img2 = image(64, 20);
     memset(&img2[3], 0, sizeof(img2[3]));
-    disk_verify_init(&v);
+    disk_verify_init(&v, "vda");
     console(&v, 2);
     verify(&v, img2, 64);
     g_assert_cmpuint(disk_verify_lost(&v), ==, 0);
@@ -121,7 +131,7 @@ static void test_wrong_slot_and_boot(void)
     DiskVerify v;
 
     img[4] = img[3];                            /* a record in the wrong slot */
-    disk_verify_init(&v);
+    disk_verify_init(&v, "vda");
     console(&v, 10);
     verify(&v, img, 64);
     g_assert_cmpint(v.first_problem, ==, DISK_RECORD_WRONG_SEQ);
@@ -129,7 +139,7 @@ static void test_wrong_slot_and_boot(void)
 
     /* An image left by another boot does not pass for this one. */
     disk_record_fill(&img[4], 4, BOOT ^ 1, 0);
-    disk_verify_init(&v);
+    disk_verify_init(&v, "vda");
     console(&v, 10);
     verify(&v, img, 64);
     g_assert_cmpint(v.first_problem, ==, DISK_RECORD_WRONG_BOOT);
@@ -141,15 +151,15 @@ static void test_console_anomalies(void)
     g_autofree struct disk_record *img = image(64, 10);
     DiskVerify v;
 
-    disk_verify_init(&v);
+    disk_verify_init(&v, "vda");
     console(&v, 5);
-    disk_verify_console_line(&v, "14.0 1 DISK seq=7");     /* a report lost */
+    disk_verify_console_line(&v, "14.0 1 DISK vda seq=7");     /* a report lost */
     verify(&v, img, 64);
     g_assert_cmpuint(v.acked, ==, 8);
     g_assert_cmpuint(v.ack_breaks, ==, 1);
     g_assert_false(disk_verify_ok(&v));
 
-    disk_verify_init(&v);
+    disk_verify_init(&v, "vda");
     console(&v, 3);
     console(&v, 3);                                          /* writer restarted */
     verify(&v, img, 64);
@@ -158,7 +168,7 @@ static void test_console_anomalies(void)
 
     /* Nothing reported, nothing written: consistent, and nothing lost. */
     g_autofree struct disk_record *blank = image(8, 0);
-    disk_verify_init(&v);
+    disk_verify_init(&v, "vda");
     verify(&v, blank, 8);
     g_assert_true(disk_verify_ok(&v));
     g_assert_cmpuint(v.present, ==, 0);
