@@ -36,3 +36,39 @@ e2e_check_guest() {
         [ "$(lu_jq '.connections[1].passes' <<< "$hb")" -ge 1 ]
     tap_check "${p}destination kept the guest (no reboot)" [ "$(lu_jq '.starts' <<< "$hb")" = 1 ]
 }
+
+# e2e_eventually COMMAND...: poll COMMAND until it succeeds (0) or the time
+# limit passes (1); unlike lu_wait_for it does not end the test.
+e2e_eventually() {
+    local deadline=$(( $(lu_now_ms) + LU_TIMEOUT * 1000 ))
+    until "$@"; do
+        [ "$(lu_now_ms)" -lt "$deadline" ] || return 1
+        sleep 0.05
+    done
+}
+
+# e2e_check_disks LABEL: with no QEMU using the images any more, every
+# record the guest was told is durable must be on each image, in order,
+# checksums right, and qemu-img check clean for qcow2.  Stops hbmon.
+e2e_check_disks() {
+    local p=$1 disks n i d
+    lu_stop_hbmon
+    lu_disk_check
+    disks=$(cat "$LU_DIR/disk.json" 2>/dev/null || echo '[]')
+    n=$(lu_jq 'length' <<< "$disks")
+    tap_check "$p: a check of every disk" [ "$n" = "$(lu_disk_indexes | wc -l)" -a "$n" -gt 0 ]
+    for (( i = 0; i < n; i++ )); do
+        d=$(jq -c ".[$i]" <<< "$disks")
+        local what="$p: $(lu_jq '"\(.disk) \(.format) cache=\(.cache)"' <<< "$d")"
+        echo "# note: $what: $(jq -c '{acked,present,lost,damaged,out_of_order,first_non_record,qemu_img_check: .qemu_img_check.clean}' <<< "$d")"
+        tap_check "$what: all $(lu_jq '.acked' <<< "$d") acknowledged records present, in order, checksums right" \
+            [ "$(lu_jq '.ok' <<< "$d")" = true -a "$(lu_jq '.lost' <<< "$d")" = 0 -a \
+              "$(lu_jq '.acked' <<< "$d")" -gt 0 ]
+        tap_check "$what: no damaged or out-of-order record" \
+            [ "$(lu_jq '.out_of_order + .damaged + .ack_breaks' <<< "$d")" = 0 ]
+        if [ "$(lu_jq '.format' <<< "$d")" = qcow2 ]; then
+            tap_check "$what: qemu-img check clean" \
+                [ "$(lu_jq '.qemu_img_check.clean' <<< "$d")" = true ]
+        fi
+    done
+}
