@@ -11,12 +11,4 @@ qemu_configure "$bld"
 
 ninja -C "$bld" qemu-system-x86_64 tests/qtest/migration-test
 
-# An uninstalled binary looks for firmware under qemu-bundle/<firmwarepath>:
-# point those at the system's seabios/ipxe/qemu firmware directories.
-for d in /usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu; do
-    link=$bld/qemu-bundle$d
-    if [ ! -e "$link" ]; then
-        mkdir -p "$(dirname "$link")"
-        ln -sfn "$d" "$link"
-    fi
-done
+qemu_link_firmware "$bld"

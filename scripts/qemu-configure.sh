@@ -25,3 +25,16 @@ qemu_configure() {
     fi
     echo "${flags[*]}" > "$bld/.cpr-flags"
 }
+
+# An uninstalled binary looks for firmware under qemu-bundle/<firmwarepath>:
+# point those at the system's seabios/ipxe/qemu firmware directories.
+qemu_link_firmware() {
+    local bld=$1 d link
+    for d in /usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu; do
+        link=$bld/qemu-bundle$d
+        if [ ! -e "$link" ]; then
+            mkdir -p "$(dirname "$link")"
+            ln -sfn "$d" "$link"
+        fi
+    done
+}
