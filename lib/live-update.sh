@@ -52,7 +52,10 @@ lu_cleanup() {
         wait "$pid" 2>/dev/null
     done
     LU_PIDS=()
-LU_TAPS=()
+    for tap in "${LU_TAPS[@]}"; do
+        ip link del "$tap" 2>/dev/null
+    done
+    LU_TAPS=()
     [ -n "${LU_DIR:-}" ] && rm -rf "$LU_DIR"
 }
 

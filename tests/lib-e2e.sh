@@ -72,3 +72,17 @@ e2e_check_disks() {
         fi
     done
 }
+
+# e2e_check_net LABEL: stop net-peer and check the guest's TCP connection:
+# one connection, still open, no reset or close, sequence continuous.
+e2e_check_net() {
+    local p=$1 net
+    lu_stop_net_peer
+    net=$(cat "$LU_DIR/net.json")
+    echo "# note: $p: tcp: $(jq -c . <<< "$net")"
+    tap_check "$p: one TCP connection, still open" \
+        [ "$(lu_jq '.connections' <<< "$net")" = 1 -a "$(lu_jq '.open' <<< "$net")" = 1 ]
+    tap_check "$p: no reset, no close" \
+        [ "$(lu_jq '.resets + .closes + .guest_reconnects' <<< "$net")" = 0 ]
+    tap_check "$p: TCP line sequence continuous" [ "$(lu_jq '.continuous' <<< "$net")" = true ]
+}
