@@ -13,23 +13,36 @@ static void child_setup(gpointer opaque)
     setsid();
 }
 
+/* Above any fd number the destination is given (see fd-handover.c). */
+#define LOG_FD_FLOOR 256
+
 gboolean dest_process_start(DestProcess *d, GPtrArray *argv, const char *cwd,
-                            const char *log_path, GError **errp)
+                            const char *log_path, GArray *source_fds,
+                            GArray *target_fds, GError **errp)
 {
-    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int log_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, LOG_FD_FLOOR);
     gboolean ok;
 
+    if (fd >= 0) {
+        close(fd);
+    }
     if (log_fd < 0) {
         g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
                     "cannot create %s: %s", log_path, g_strerror(errno));
         return FALSE;
     }
     g_ptr_array_add(argv, NULL);
-    ok = g_spawn_async_with_fds(cwd, (char **)argv->pdata, NULL,
-                                G_SPAWN_DO_NOT_REAP_CHILD |
-                                G_SPAWN_STDIN_FROM_DEV_NULL,
-                                child_setup, NULL, &d->pid,
-                                -1, log_fd, log_fd, errp);
+    /* The handed-over fds are inherited at exec, at their target numbers. */
+    ok = g_spawn_async_with_pipes_and_fds(cwd, (const char *const *)argv->pdata,
+                                          NULL,
+                                          G_SPAWN_DO_NOT_REAP_CHILD |
+                                          G_SPAWN_STDIN_FROM_DEV_NULL,
+                                          child_setup, NULL, -1, log_fd, log_fd,
+                                          (const int *)source_fds->data,
+                                          (const int *)target_fds->data,
+                                          source_fds->len, &d->pid,
+                                          NULL, NULL, NULL, errp);
     g_ptr_array_remove_index(argv, argv->len - 1);
     close(log_fd);
     d->reaped = FALSE;

@@ -15,8 +15,10 @@ typedef struct {
     char *log_path;
 } DestProcess;
 
+/* @source_fds (ours) become @target_fds in the new process. */
 gboolean dest_process_start(DestProcess *d, GPtrArray *argv, const char *cwd,
-                            const char *log_path, GError **errp);
+                            const char *log_path, GArray *source_fds,
+                            GArray *target_fds, GError **errp);
 
 /* FALSE once the process has exited (it is reaped then). */
 gboolean dest_process_alive(DestProcess *d);

@@ -95,6 +95,18 @@ void report_print_json(const Update *u, int rc, FILE *out)
         json_builder_set_member_name(b, "source_total_time_ms");
         json_builder_add_int_value(b, source_int(u, "total-time"));
     }
+    json_builder_set_member_name(b, "warnings");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < u->warnings->len; i++) {
+        json_builder_add_string_value(b, g_ptr_array_index(u->warnings, i));
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "handover");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < u->notes->len; i++) {
+        json_builder_add_string_value(b, g_ptr_array_index(u->notes, i));
+    }
+    json_builder_end_array(b);
     json_builder_set_member_name(b, "total_ms");
     json_builder_add_int_value(b, (g_get_monotonic_time() - u->t0_us) / 1000);
     json_builder_set_member_name(b, "steps");

@@ -1,21 +1,8 @@
 /* Rewriting the source's command line; see same-args.h. */
 #include "same-args.h"
+#include "qemu-args.h"
 
 #include <string.h>
-
-/*
- * QEMU options without an argument.  Every other option takes exactly
- * one, which is how QEMU's own option table (HAS_ARG) works.
- */
-static const char *const no_arg_options[] = {
-    "S", "daemonize", "nographic", "nodefaults", "no-reboot", "no-shutdown",
-    "snapshot", "enable-kvm", "preconfig", "precreate", "no-user-config",
-    "nouserconfig", "full-screen", "s", "usb", "only-migratable",
-    "no-hpet", "no-acpi", "win2k-hack", "rtc-td-hack", "no-fd-bootchk",
-    "no-quit", "alt-grab", "ctrl-grab", "enable-sync-profile", "xen-attach",
-    "version", "help", "h", "semihosting", "singlestep", "enable-fips",
-    "old-param", NULL
-};
 
 /* Options dropped whole, whatever their argument. */
 static const char *const dropped_options[] = {
@@ -25,15 +12,6 @@ static const char *const dropped_options[] = {
 static gboolean in_list(const char *const *list, const char *name)
 {
     return g_strv_contains(list, name);
-}
-
-/* "-foo" or "--foo" -> "foo"; NULL if not an option. */
-static const char *option_name(const char *arg)
-{
-    if (arg[0] != '-' || arg[1] == '\0') {
-        return NULL;
-    }
-    return arg[1] == '-' ? arg + 2 : arg + 1;
 }
 
 /* The path= (or unix:PATH) of a chardev or monitor specification. */
@@ -86,7 +64,7 @@ static GPtrArray *source_chardev_ids(const char *const *argv, const char *path)
     GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
 
     for (int i = 1; argv[i]; i++) {
-        const char *name = option_name(argv[i]);
+        const char *name = qemu_args_option_name(argv[i]);
 
         if (name && g_str_equal(name, "chardev") && argv[i + 1]) {
             g_autofree char *p = socket_path_of(argv[i + 1]);
@@ -158,7 +136,7 @@ GPtrArray *same_args_rewrite(const char *const *argv,
     g_autoptr(GPtrArray) ids = source_chardev_ids(argv, source_qmp_path);
 
     for (int i = 1; argv[i]; i++) {
-        const char *name = option_name(argv[i]);
+        const char *name = qemu_args_option_name(argv[i]);
         const char *arg = NULL;
         gboolean drop;
 
@@ -167,7 +145,7 @@ GPtrArray *same_args_rewrite(const char *const *argv,
             g_ptr_array_add(kept, g_strdup(argv[i]));
             continue;
         }
-        if (!in_list(no_arg_options, name) && argv[i + 1]) {
+        if (qemu_args_takes_arg(name) && argv[i + 1]) {
             arg = argv[i + 1];
         }
         drop = in_list(dropped_options, name) ||

@@ -1,5 +1,8 @@
 /* The live-update state machine; see update.h. */
 #include "update.h"
+#include "preflight.h"
+#include "same-args.h"
+#include "tap-handover.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -28,6 +31,14 @@ static void fail(Update *u, const char *fmt, ...)
     va_start(ap, fmt);
     u->error = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+}
+
+static void warn_all(Update *u, guint from)
+{
+    for (guint i = from; i < u->warnings->len; i++) {
+        fprintf(stderr, "cpr-update: warning: %s\n",
+                (char *)g_ptr_array_index(u->warnings, i));
+    }
 }
 
 /*
@@ -163,6 +174,107 @@ static gboolean connect_source(Update *u)
     return params != NULL;
 }
 
+/* First, before anything touches the guest: what the update would break. */
+static gboolean preflight(Update *u)
+{
+    g_autoptr(GError) err = NULL;
+    guint nwarn = u->warnings->len;
+
+    if (!begin_step(u, "preflight")) {
+        return FALSE;
+    }
+    if (!preflight_check(u->dest_argv, u->warnings, &err)) {
+        fail(u, "%s", err->message);
+        return FALSE;
+    }
+    warn_all(u, nwarn);
+    end_step(u);
+    return TRUE;
+}
+
+/* The source's command line (argv[0] included), or NULL. */
+static GStrv source_cmdline(int pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", pid);
+    g_autofree char *buf = NULL;
+    gsize len;
+
+    if (!g_file_get_contents(path, &buf, &len, NULL)) {
+        return NULL;
+    }
+    return same_args_split_cmdline(buf, len);
+}
+
+/*
+ * Tap NICs and listening sockets the destination takes over from the
+ * source (tap-handover.h, socket-handover.h): its arguments rewritten and
+ * the source's fds duplicated, ready to be inherited at launch.
+ */
+static gboolean hand_over_files(Update *u)
+{
+    g_autoptr(GError) err = NULL;
+    g_auto(GStrv) src_argv = NULL;
+    g_autofree char *net_unix = NULL, *net_unix_path = NULL, *cwd = NULL;
+    g_autofree char *cwd_path = NULL;
+    GArray *files, *taps;
+    gboolean ok;
+    guint nwarn = u->warnings->len;
+
+    if (!begin_step(u, "handover")) {
+        return FALSE;
+    }
+    u->source_pid = qmp_client_peer_pid(u->src);
+    if (u->source_pid <= 0) {
+        fail(u, "cannot identify the source process on %s (no peer credentials)",
+             u->opt->source_qmp);
+        return FALSE;
+    }
+    src_argv = source_cmdline(u->source_pid);
+    if (src_argv && !tap_check_source_downscripts((const char *const *)src_argv,
+                                                  &err)) {
+        fail(u, "%s", err->message);
+        return FALSE;
+    }
+    files = fd_handover_list_source(u->source_pid, &err);
+    if (!files) {
+        g_ptr_array_add(u->warnings, g_strdup_printf(
+            "cannot list the source's open files (%s): no tap or socket is "
+            "handed over", err->message));
+        files = g_array_new(FALSE, TRUE, sizeof(SourceFile));
+        g_clear_error(&err);
+    }
+    net_unix_path = g_strdup_printf("/proc/%d/net/unix", u->source_pid);
+    cwd_path = g_strdup_printf("/proc/%d/cwd", u->source_pid);
+    if (!g_file_get_contents(net_unix_path, &net_unix, NULL, NULL)) {
+        net_unix = g_strdup("");
+    }
+    cwd = g_file_read_link(cwd_path, NULL);
+
+    taps = tap_source_taps(files);
+    ok = tap_rewrite_args(u->dest_argv, taps, &u->fds, u->tap_fds, u->notes, &err);
+    if (ok) {
+        socket_find_listeners(&u->sockets, files, net_unix, cwd ? cwd : "/");
+        socket_rewrite_args(&u->sockets, u->dest_argv, u->opt->dest_cwd,
+                            u->opt->source_qmp, &u->fds, u->notes);
+        ok = fd_handover_take(&u->fds, u->source_pid, &err);
+    }
+    tap_source_taps_free(taps);
+    source_files_free(files);
+    warn_all(u, nwarn);
+    if (!ok) {
+        fail(u, "%s", err->message);
+        return FALSE;
+    }
+    socket_handover_nonblocking(&u->sockets, &u->fds);
+    if (u->opt->verbose) {
+        for (guint i = 0; i < u->notes->len; i++) {
+            fprintf(stderr, "cpr-update: %s\n", (char *)g_ptr_array_index(u->notes, i));
+        }
+    }
+    end_step(u);
+    return TRUE;
+}
+
 static gboolean make_run_dir(Update *u)
 {
     g_autofree char *tmpl = g_build_filename(u->opt->run_parent,
@@ -184,7 +296,10 @@ static gboolean launch_destination(Update *u)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GArray) source_fds = g_array_new(FALSE, FALSE, sizeof(int));
+    g_autoptr(GArray) target_fds = g_array_new(FALSE, FALSE, sizeof(int));
     g_autofree char *log = NULL;
+    gboolean ok;
 
     if (!begin_step(u, "launch")) {
         return FALSE;
@@ -192,8 +307,8 @@ static gboolean launch_destination(Update *u)
     if (!make_run_dir(u)) {
         return FALSE;
     }
-    for (guint i = 0; i < u->opt->dest_argv->len; i++) {
-        g_ptr_array_add(argv, g_strdup(g_ptr_array_index(u->opt->dest_argv, i)));
+    for (guint i = 0; i < u->dest_argv->len; i++) {
+        g_ptr_array_add(argv, g_strdup(g_ptr_array_index(u->dest_argv, i)));
     }
     g_ptr_array_add(argv, g_strdup("-precreate"));
     g_ptr_array_add(argv, g_strdup("-incoming"));
@@ -201,7 +316,10 @@ static gboolean launch_destination(Update *u)
     g_ptr_array_add(argv, g_strdup("-qmp"));
     g_ptr_array_add(argv, g_strdup_printf("unix:%s,server=on,wait=off", u->dst_qmp));
     log = g_build_filename(u->run_dir, "qemu.log", NULL);
-    if (!dest_process_start(&u->dest, argv, u->opt->dest_cwd, log, &err)) {
+    fd_handover_spawn_fds(&u->fds, source_fds, target_fds);
+    ok = dest_process_start(&u->dest, argv, u->opt->dest_cwd, log, source_fds,
+                            target_fds, &err);
+    if (!ok) {
         fail(u, "cannot start %s: %s",
              (char *)g_ptr_array_index(u->opt->dest_argv, 0), err->message);
         return FALSE;
@@ -429,6 +547,16 @@ static gboolean start_migration(Update *u, const char *port)
     if (!begin_step(u, "migrate")) {
         return FALSE;
     }
+    tap_attach_detached_queues(&u->fds, u->tap_fds, u->reattached_queues);
+    if (u->reattached_queues->len) {
+        g_ptr_array_add(u->notes, g_strdup_printf(
+            "%u tap queue(s) the guest does not use attached again for the "
+            "handover", u->reattached_queues->len));
+        if (u->opt->verbose) {
+            fprintf(stderr, "cpr-update: %s\n",
+                    (char *)g_ptr_array_index(u->notes, u->notes->len - 1));
+        }
+    }
     u->migrate_issued = TRUE;
     r2 = src_cmd(u, "migrate", args);
     end_step(u);
@@ -551,6 +679,40 @@ static char *wait_dest_status(Update *u, const char *want)
     }
 }
 
+/*
+ * Quit the source.  As it exits it unlinks the paths of its listening
+ * sockets, which the destination now serves: keep each under a hidden
+ * hard link meanwhile and put it back once the source is gone.
+ */
+static gboolean quit_source(Update *u)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) r = NULL;
+    guint nwarn = u->warnings->len;
+    gboolean ok = TRUE;
+
+    if (!begin_step(u, "quit-source")) {
+        return FALSE;
+    }
+    socket_paths_hold(&u->sockets, u->warnings);
+    r = qmp_client_execute(u->src, "quit", NULL, u->opt->step_timeout_ms, &err);
+    if (!r && !g_error_matches(err, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_CLOSED)) {
+        fail(u, "source: %s", err->message);
+        ok = FALSE;
+    } else if (u->sockets.hidden->len &&
+               !fd_handover_wait_source_exit(&u->fds, u->opt->step_timeout_ms)) {
+        g_ptr_array_add(u->warnings, g_strdup_printf(
+            "the source did not exit within %d s: its listening socket paths "
+            "are unlinked whenever it does", u->opt->step_timeout_ms / 1000));
+    }
+    socket_paths_restore(&u->sockets, u->warnings);
+    warn_all(u, nwarn);
+    if (ok) {
+        end_step(u);
+    }
+    return ok;
+}
+
 static gboolean verify_and_finish(Update *u)
 {
     g_autofree char *dst = NULL, *src = NULL;
@@ -577,21 +739,7 @@ static gboolean verify_and_finish(Update *u)
     }
     end_step(u);
 
-    if (!u->opt->keep_source) {
-        g_autoptr(GError) err = NULL;
-        g_autoptr(JsonNode) r = NULL;
-
-        if (!begin_step(u, "quit-source")) {
-            return FALSE;
-        }
-        r = qmp_client_execute(u->src, "quit", NULL, u->opt->step_timeout_ms, &err);
-        if (!r && !g_error_matches(err, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_CLOSED)) {
-            fail(u, "source: %s", err->message);
-            return FALSE;
-        }
-        end_step(u);
-    }
-    return TRUE;
+    return u->opt->keep_source || quit_source(u);
 }
 
 static void remove_run_dir(Update *u)
@@ -649,6 +797,8 @@ static int rollback(Update *u)
             g_usleep(20 * 1000);
         }
     }
+    /* The source's tap queues as it left them. */
+    tap_detach_queues(u->reattached_queues);
     if (u->orig_mode) {
         g_autofree char *args = g_strdup_printf("{\"mode\":\"%s\"}", u->orig_mode);
         g_autoptr(JsonNode) r = qmp_client_execute_json(u->src, "migrate-set-parameters",
@@ -692,13 +842,24 @@ void update_init(Update *u, const UpdateOptions *opt)
     u->opt = opt;
     u->steps = g_array_new(FALSE, TRUE, sizeof(UpdateStep));
     u->t0_us = g_get_monotonic_time();
+    u->dest_argv = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < opt->dest_argv->len; i++) {
+        g_ptr_array_add(u->dest_argv, g_strdup(g_ptr_array_index(opt->dest_argv, i)));
+    }
+    fd_handover_init(&u->fds);
+    socket_handover_init(&u->sockets);
+    u->tap_fds = g_array_new(FALSE, FALSE, sizeof(int));
+    u->reattached_queues = g_array_new(FALSE, FALSE, sizeof(int));
+    u->warnings = g_ptr_array_new_with_free_func(g_free);
+    u->notes = g_ptr_array_new_with_free_func(g_free);
 }
 
 int update_run(Update *u)
 {
     g_autofree char *port = NULL;
 
-    if (connect_source(u) && launch_destination(u) && configure_destination(u) &&
+    if (preflight(u) && connect_source(u) && hand_over_files(u) &&
+        launch_destination(u) && configure_destination(u) &&
         listen_destination(u, &port) && start_migration(u, port) &&
         follow_transfer(u)) {
         if (verify_and_finish(u)) {
@@ -724,6 +885,13 @@ void update_clear(Update *u)
     qmp_client_free(u->src);
     qmp_client_free(u->dst);
     dest_process_clear(&u->dest);
+    g_array_unref(u->tap_fds);
+    g_array_unref(u->reattached_queues);
+    fd_handover_clear(&u->fds);
+    socket_handover_clear(&u->sockets);
+    g_ptr_array_unref(u->dest_argv);
+    g_ptr_array_unref(u->warnings);
+    g_ptr_array_unref(u->notes);
     g_free(u->run_dir);
     g_free(u->dst_qmp);
     g_free(u->mig_sock);

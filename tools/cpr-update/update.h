@@ -10,7 +10,9 @@
 #include <json-glib/json-glib.h>
 
 #include "dest-process.h"
+#include "fd-handover.h"
 #include "qmp-client.h"
+#include "socket-handover.h"
 
 /* Exit codes of cpr-update (documented in docs/cpr-update.md). */
 enum {
@@ -45,6 +47,14 @@ typedef struct {
 typedef struct {
     const UpdateOptions *opt;
     QmpClient *src, *dst;
+    int source_pid;
+    GPtrArray *dest_argv;       /* opt->dest_argv as the destination gets it */
+    FdHandover fds;             /* the source's fds the destination inherits */
+    GArray *tap_fds;            /* int: the source's tap queue fds among them */
+    GArray *reattached_queues;  /* int: our fds of tap queues we attached */
+    SocketHandover sockets;
+    GPtrArray *warnings;        /* reported, and printed as they come */
+    GPtrArray *notes;           /* what the handover changed, for --verbose */
     DestProcess dest;
     char *run_dir, *dst_qmp, *mig_sock, *cpr_sock;
     char *main_channel_desc;
