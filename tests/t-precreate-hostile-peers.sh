@@ -13,6 +13,7 @@
 #   8  -precreate with -qtest and no monitor
 # After each the guest must still run somewhere with its memory intact,
 # and where the genuine source follows, the update must complete.
+# HOSTILE_SCENARIOS="N ..." runs only the scenarios numbered so.
 # Networking in a namespace of its own.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +21,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib-hostile.sh"
 hostile_netns "$0"
 
-DST_QMP= MAIN=
+DST_QMP= MAIN= DST_PORT=
 
 # A fresh guest on the stock source.
 scenario() {
@@ -128,131 +129,173 @@ check_no_crash() {
     grep -Ei 'assert|abort|warn|error' "$LU_DIR/dst.err" 2>/dev/null | head -3 | sed "s/^/# $1: dst: /"
 }
 
-# --- 1: two clients on the main listener during precreate
-p="two early main clients"
-scenario "$p"
-start_destination
-hostile early1 --hold -1 "$MAIN"
-hostile early2 --hold -1 "$MAIN"
-exit_precreate
-tap_check "$p: genuine source completes" genuine_source
-tap_check "$p: destination alive" dst_alive
-check_no_crash "$p"
-check_update_completed "$p"
-
-# --- 2: one silent early client, then one that sends garbage
-p="silent early main client"
-scenario "$p"
-start_destination
-hostile early --hold -1 "$MAIN"
-exit_precreate
-tap_check "$p: genuine source completes" genuine_source
-tap_check "$p: destination alive" dst_alive
-check_update_completed "$p"
-
-p="garbage early main client"
-scenario "$p"
-start_destination
-hostile early --garbage 4096 --seed 8 --hold -1 "$MAIN"
-exit_precreate
-tap_check "$p: genuine source completes" genuine_source
-tap_check "$p: destination alive" dst_alive
-check_update_completed "$p"
-
-# --- 3: a client on the cpr socket that stays silent, or sends part of a header
-for kind in silent partial; do
-    p="$kind cpr client"
+# 1: two clients on the main listener during precreate
+scenario_1() {
+    local p kind rc
+    p="two early main clients"
     scenario "$p"
     start_destination
+    hostile early1 --hold -1 "$MAIN"
+    hostile early2 --hold -1 "$MAIN"
     exit_precreate
-    case $kind in
-        silent) hostile cprpeer --hold -1 "unix:$LU_DIR/cpr.sock" ;;
-        partial) hostile cprpeer --send-hex 514350 --hold -1 "unix:$LU_DIR/cpr.sock" ;;
-    esac
-    tap_check "$p: monitor answers within ${ANSWER_TIMEOUT} s while it is connected" \
-        monitor_answers "$DST_QMP"
-    echo "# note: $p: $(tail -1 "$LU_DIR/cprpeer.out")"
-    tap_check "$p: genuine source completes" genuine_source 120
+    tap_check "$p: genuine source completes" genuine_source
+    tap_check "$p: destination alive" dst_alive
+    check_no_crash "$p"
+    check_update_completed "$p"
+}
+
+# 2: one silent early client, then one that sends garbage
+scenario_2() {
+    local p kind rc
+    p="silent early main client"
+    scenario "$p"
+    start_destination
+    hostile early --hold -1 "$MAIN"
+    exit_precreate
+    tap_check "$p: genuine source completes" genuine_source
     tap_check "$p: destination alive" dst_alive
     check_update_completed "$p"
-done
 
-# --- 4: a cpr client that connects and closes, or sends a wrong version
-for kind in close version; do
-    p="cpr client: $kind"
+    p="garbage early main client"
+    scenario "$p"
+    start_destination
+    hostile early --garbage 4096 --seed 8 --hold -1 "$MAIN"
+    exit_precreate
+    tap_check "$p: genuine source completes" genuine_source
+    tap_check "$p: destination alive" dst_alive
+    check_update_completed "$p"
+}
+
+# 3: a client on the cpr socket that stays silent, or sends part of a header
+scenario_3() {
+    local p kind rc
+    for kind in silent partial; do
+        p="$kind cpr client"
+        scenario "$p"
+        start_destination
+        exit_precreate
+        case $kind in
+            silent) hostile cprpeer --hold -1 "unix:$LU_DIR/cpr.sock" ;;
+            partial) hostile cprpeer --send-hex 514350 --hold -1 "unix:$LU_DIR/cpr.sock" ;;
+        esac
+        tap_check "$p: monitor answers within ${ANSWER_TIMEOUT} s while it is connected" \
+            monitor_answers "$DST_QMP"
+        tap_check "$p: cpr socket still there for the genuine source" test -S "$LU_DIR/cpr.sock"
+        echo "# note: $p: $(tail -1 "$LU_DIR/cprpeer.out")"
+        tap_check "$p: genuine source completes" genuine_source 120
+        tap_check "$p: destination alive" dst_alive
+        check_update_completed "$p"
+    done
+}
+
+# 4: a cpr client that connects and closes, or sends a wrong version
+scenario_4() {
+    local p kind rc
+    for kind in close version; do
+        p="cpr client: $kind"
+        scenario "$p"
+        start_destination
+        exit_precreate
+        case $kind in
+            close) hostile cprpeer "unix:$LU_DIR/cpr.sock" ;;
+            version) hostile cprpeer --send-hex 5143505200000002 --hold 60 "unix:$LU_DIR/cpr.sock" ;;
+        esac
+        if [ "$kind" = version ]; then
+            tap_check "$p: destination drops that client" \
+                wait_until 60 grep -q 'closed by destination' "$LU_DIR/cprpeer.out"
+        fi
+        # A monitor round trip after the client is gone, then the process.
+        tap_check "$p: monitor answers" monitor_answers "$DST_QMP"
+        tap_check "$p: destination alive" dst_alive
+        tap_check "$p: cpr socket still there" test -S "$LU_DIR/cpr.sock"
+        tap_check "$p: genuine source completes" genuine_source
+        check_update_completed "$p"
+    done
+}
+
+# 5: a source in normal mode into a destination waiting for CPR state
+scenario_5() {
+    local p kind rc
+    p="normal-mode source"
     scenario "$p"
     start_destination
     exit_precreate
-    case $kind in
-        close) hostile cprpeer "unix:$LU_DIR/cpr.sock" ;;
-        version) hostile cprpeer --send-hex 5143505200000002 --hold 60 "unix:$LU_DIR/cpr.sock" ;;
-    esac
-    tap_check "$p: destination alive" wait_until 5 dst_alive
-    if [ "$kind" = version ]; then
-        tap_check "$p: destination drops that client" \
-            wait_until 60 grep -q 'closed by destination' "$LU_DIR/cprpeer.out"
+    lu_qmp "$LU_DIR/src.qmp" migrate "{\"uri\":\"$MAIN\"}" >/dev/null
+    tap_check "$p: source migration fails" wait_until 30 src_finished
+    echo "# note: $p: source: $(lu_qmp "$LU_DIR/src.qmp" query-migrate | jq -c .)"
+    tap_check "$p: source status failed" [ "$(lu_migration_status "$LU_DIR/src.qmp")" = failed ]
+    tap_check "$p: source guest running" [ "$(lu_status "$LU_DIR/src.qmp")" = running ]
+    tap_check "$p: destination reports the failure (MIGRATION failed)" \
+        wait_until 30 grep -q '"status": *"failed"' "$LU_DIR/dst-events.log"
+    if ! dst_alive; then
+        tap_check "$p: destination exit removed its sockets" \
+            sh -c "! ls '$LU_DIR'/dst.qmp '$LU_DIR'/dst-events.qmp '$LU_DIR'/cpr.sock 2>/dev/null | grep -q ."
     fi
-    tap_check "$p: monitor answers" monitor_answers "$DST_QMP"
-    tap_check "$p: cpr socket still there" test -S "$LU_DIR/cpr.sock"
+    check_no_crash "$p"
+    check_guest_kept "$p"
+}
+
+# 7: a bad cpr channel in migrate-incoming, then a good one
+scenario_7() {
+    local p kind rc
+    p="bad cpr channel"
+    scenario "$p"
+    lu_start_qemu dst "$OUR_QEMU" -precreate -incoming defer \
+        -qmp "unix:$LU_DIR/dst-events.qmp,server=on,wait=off"
+    DST_QMP=$LU_DIR/dst.qmp
+    lu_wait_for "destination QMP socket" test -S "$DST_QMP"
+    bad_dir='{"channel-type":"cpr","addr":{"transport":"socket","type":"unix","path":"'$LU_DIR'/no-such-dir/cpr.sock"}}'
+    bad_inet='{"channel-type":"cpr","addr":{"transport":"socket","type":"inet","host":"127.0.0.1","port":"0"}}'
+    refused() { ! "$LU_BIN/qmp-call" "$1" migrate-incoming "{\"channels\":[$2]}" > "$LU_DIR/refused.out" 2>&1; }
+    # The inet one first, on a QEMU of its own, so that neither refusal can
+    # come from an earlier channel having been taken.
+    "$OUR_QEMU" -precreate -incoming defer -nodefaults -display none -machine none \
+        -qmp "unix:$LU_DIR/other.qmp,server=on,wait=off" 2> "$LU_DIR/other.err" &
+    LU_PIDS+=("$!")
+    lu_wait_for "second destination QMP socket" test -S "$LU_DIR/other.qmp"
+    tap_check "$p: inet cpr channel refused" refused "$LU_DIR/other.qmp" "$bad_inet"
+    echo "# note: $p: inet: $(cat "$LU_DIR/refused.out")"
+    tap_check "$p: cpr socket in a missing directory refused" refused "$DST_QMP" "$bad_dir"
+    echo "# note: $p: missing directory: $(cat "$LU_DIR/refused.out")"
+    tap_check "$p: a good cpr channel is then accepted" configure_channels "$(lu_cpr_channel)"
+    tap_check "$p: precreate-exit listens on it" exit_precreate
     tap_check "$p: genuine source completes" genuine_source
     check_update_completed "$p"
+}
+
+# 8: -precreate with -qtest and no monitor
+scenario_8() {
+    local p kind rc
+    p="-precreate -qtest without a monitor"
+    lu_cleanup
+    lu_init
+    "$OUR_QEMU" -precreate -incoming defer -nodefaults -display none -machine none \
+        -qtest "unix:$LU_DIR/qtest.sock,server=on,wait=off" 2> "$LU_DIR/qtest.err" &
+    qt_pid=$!
+    LU_PIDS+=("$qt_pid")
+    qt_gone() { ! kill -0 "$qt_pid" 2>/dev/null; }
+    if wait_until 30 qt_gone; then
+        wait "$qt_pid"
+        rc=$?
+    else
+        rc="none: still running after 30 s"
+    fi
+    echo "# note: $p: exit status $rc: $(head -1 "$LU_DIR/qtest.err")"
+    # An error exit of its own, not a signal (128+) and not still waiting.
+    error_exit() { [[ $1 =~ ^[0-9]+$ ]] && (( $1 >= 1 && $1 < 128 )); }
+    tap_check "$p: refused at startup with an error exit" error_exit "$rc"
+    tap_check "$p: message names the monitor" grep -qi monitor "$LU_DIR/qtest.err"
+    "$OUR_QEMU" -precreate -incoming defer -nodefaults -display none -machine none \
+        -qtest "unix:$LU_DIR/qtest2.sock,server=on,wait=off" \
+        -qmp "unix:$LU_DIR/qt.qmp,server=on,wait=off" 2> "$LU_DIR/qtest2.err" &
+    LU_PIDS+=("$!")
+    tap_check "$p: with a monitor it starts" wait_until 30 test -S "$LU_DIR/qt.qmp"
+    tap_check "$p: with a monitor it answers" monitor_answers "$LU_DIR/qt.qmp"
+}
+
+# HOSTILE_SCENARIOS="1 3" runs only those.
+for n in 1 2 3 4 5 7 8; do
+    if [ -z "${HOSTILE_SCENARIOS:-}" ] || [[ " $HOSTILE_SCENARIOS " == *" $n "* ]]; then
+        "scenario_$n"
+    fi
 done
-
-# --- 5: a source in normal mode into a destination waiting for CPR state
-p="normal-mode source"
-scenario "$p"
-start_destination
-exit_precreate
-lu_qmp "$LU_DIR/src.qmp" migrate "{\"uri\":\"$MAIN\"}" >/dev/null
-tap_check "$p: source migration fails" wait_until 30 src_finished
-echo "# note: $p: source: $(lu_qmp "$LU_DIR/src.qmp" query-migrate | jq -c .)"
-tap_check "$p: source status failed" [ "$(lu_migration_status "$LU_DIR/src.qmp")" = failed ]
-tap_check "$p: source guest running" [ "$(lu_status "$LU_DIR/src.qmp")" = running ]
-tap_check "$p: destination reports the failure (MIGRATION failed)" \
-    wait_until 30 grep -q '"status": *"failed"' "$LU_DIR/dst-events.log"
-if ! dst_alive; then
-    tap_check "$p: destination exit removed its sockets" \
-        sh -c "! ls '$LU_DIR'/dst.qmp '$LU_DIR'/dst-events.qmp '$LU_DIR'/cpr.sock 2>/dev/null | grep -q ."
-fi
-check_no_crash "$p"
-check_guest_kept "$p"
-
-# --- 7: a bad cpr channel in migrate-incoming, then a good one
-p="bad cpr channel"
-scenario "$p"
-lu_start_qemu dst "$OUR_QEMU" -precreate -incoming defer \
-    -qmp "unix:$LU_DIR/dst-events.qmp,server=on,wait=off"
-DST_QMP=$LU_DIR/dst.qmp
-lu_wait_for "destination QMP socket" test -S "$DST_QMP"
-bad_dir='{"channel-type":"cpr","addr":{"transport":"socket","type":"unix","path":"'$LU_DIR'/no-such-dir/cpr.sock"}}'
-bad_inet='{"channel-type":"cpr","addr":{"transport":"socket","type":"inet","host":"127.0.0.1","port":"0"}}'
-tap_check "$p: cpr socket in a missing directory refused" \
-    sh -c "! '$LU_BIN/qmp-call' '$DST_QMP' migrate-incoming '{\"channels\":[$bad_dir]}' >/dev/null 2>&1"
-tap_check "$p: inet cpr channel refused" \
-    sh -c "! '$LU_BIN/qmp-call' '$DST_QMP' migrate-incoming '{\"channels\":[$bad_inet]}' >/dev/null 2>&1"
-tap_check "$p: a good cpr channel is then accepted" configure_channels "$(lu_cpr_channel)"
-tap_check "$p: precreate-exit listens on it" exit_precreate
-tap_check "$p: genuine source completes" genuine_source
-check_update_completed "$p"
-
-# --- 8: -precreate with -qtest and no monitor
-p="-precreate -qtest without a monitor"
-lu_cleanup
-lu_init
-"$OUR_QEMU" -precreate -nodefaults -display none -machine none \
-    -qtest "unix:$LU_DIR/qtest.sock,server=on,wait=off" 2> "$LU_DIR/qtest.err" &
-qt_pid=$!
-LU_PIDS+=("$qt_pid")
-qt_gone() { ! kill -0 "$qt_pid" 2>/dev/null; }
-tap_check "$p: refused at startup" wait_until 30 qt_gone
-wait "$qt_pid"
-rc=$?
-echo "# note: $p: exit $rc: $(head -1 "$LU_DIR/qtest.err")"
-tap_check "$p: exit status non-zero" [ "$rc" != 0 ]
-tap_check "$p: message names the monitor" grep -qi monitor "$LU_DIR/qtest.err"
-"$OUR_QEMU" -precreate -nodefaults -display none -machine none \
-    -qtest "unix:$LU_DIR/qtest2.sock,server=on,wait=off" \
-    -qmp "unix:$LU_DIR/qt.qmp,server=on,wait=off" 2> "$LU_DIR/qtest2.err" &
-LU_PIDS+=("$!")
-tap_check "$p: with a monitor it starts" wait_until 30 test -S "$LU_DIR/qt.qmp"
-tap_check "$p: with a monitor it answers" monitor_answers "$LU_DIR/qt.qmp"
