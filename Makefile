@@ -42,7 +42,7 @@ $(BIN)/test-same-args: $(BIN)/test-same-args.o $(BIN)/cpr-update-same-args.o \
 
 $(BIN)/test-handover-args: $(BIN)/test-handover-args.o \
 	$(addprefix $(BIN)/cpr-update-,qemu-args.o fd-handover.o tap-handover.o \
-	socket-handover.o preflight.o)
+	socket-handover.o preflight.o same-args.o)
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/qmp-call: $(BIN)/qmp-call.o $(BIN)/qmp-client.o

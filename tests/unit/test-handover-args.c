@@ -288,7 +288,9 @@ static void test_socket_rewrite(void)
         "-chardev", "socket,id=other,path=/run/other.sock,server=on",  /* not the source's */
         "-qmp", "unix:/run/vm/extra.qmp,server=on,wait=off",           /* skipped */
         "-monitor", "unix:rel/qga.sock,server,nowait",
-        "-serial", "chardev:con", NULL
+        "-serial", "chardev:con",
+        "-chardev", "socket,id=lv,fd=14,server=on,wait=off",          /* source's fd */
+        "-chardev", "socket,id=lv2,fd=13,server=on", NULL
     };
     g_autoptr(GPtrArray) a = args_of(argv);
     g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
@@ -312,11 +314,13 @@ static void test_socket_rewrite(void)
         "-chardev socket,id=other,path=/run/other.sock,server=on "
         "-qmp unix:/run/vm/extra.qmp,server=on,wait=off "
         "-chardev socket,id=cpr-update-sock11,server,fd=4,wait=off "
-        "-monitor chardev:cpr-update-sock11 -serial chardev:con");
-    g_assert_cmpstr(fds, ==, "9->3 11->4");
-    g_assert_cmpuint(s.paths->len, ==, 2);
+        "-monitor chardev:cpr-update-sock11 -serial chardev:con "
+        "-chardev socket,id=lv,server=on,fd=5,wait=off "
+        "-chardev socket,id=lv2,fd=13,server=on");
+    g_assert_cmpstr(fds, ==, "9->3 11->4 14->5");
+    g_assert_cmpuint(s.paths->len, ==, 3);
     g_assert_cmpstr(g_ptr_array_index(s.paths, 1), ==, "/srv/vm1/rel/qga.sock");
-    g_assert_cmpuint(notes->len, ==, 2);
+    g_assert_cmpuint(notes->len, ==, 3);
     socket_handover_clear(&s);
     fd_handover_clear(&h);
     source_files_free(files);

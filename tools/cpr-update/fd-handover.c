@@ -1,11 +1,13 @@
 /* Handing the source's file descriptors over; see fd-handover.h. */
 #define _GNU_SOURCE
 #include "fd-handover.h"
+#include "same-args.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -167,4 +169,43 @@ void source_files_free(GArray *files)
     if (files) {
         g_array_free(files, TRUE);
     }
+}
+
+void source_process_read(SourceProcess *p, int pid, GPtrArray *warnings)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *cmdline_path = g_strdup_printf("/proc/%d/cmdline", pid);
+    g_autofree char *cwd_path = g_strdup_printf("/proc/%d/cwd", pid);
+    g_autofree char *net_unix_path = g_strdup_printf("/proc/%d/net/unix", pid);
+    g_autofree char *cmdline = NULL;
+    gsize len;
+
+    memset(p, 0, sizeof(*p));
+    p->pid = pid;
+    if (g_file_get_contents(cmdline_path, &cmdline, &len, NULL)) {
+        p->argv = same_args_split_cmdline(cmdline, len);
+    }
+    p->cwd = g_file_read_link(cwd_path, NULL);
+    if (!p->cwd) {
+        p->cwd = g_strdup("/");
+    }
+    if (!g_file_get_contents(net_unix_path, &p->net_unix, NULL, NULL)) {
+        p->net_unix = g_strdup("");
+    }
+    p->files = fd_handover_list_source(pid, &err);
+    if (!p->files) {
+        g_ptr_array_add(warnings, g_strdup_printf(
+            "cannot list the source's open files (%s): no tap or socket is "
+            "handed over", err->message));
+        p->files = g_array_new(FALSE, TRUE, sizeof(SourceFile));
+    }
+}
+
+void source_process_clear(SourceProcess *p)
+{
+    g_strfreev(p->argv);
+    g_free(p->cwd);
+    g_free(p->net_unix);
+    source_files_free(p->files);
+    memset(p, 0, sizeof(*p));
 }

@@ -59,4 +59,17 @@ void fd_handover_clear(FdHandover *h);
 GArray *fd_handover_list_source(int pid, GError **errp);
 void source_files_free(GArray *files);
 
+/* What /proc tells of the source process, for the handover. */
+typedef struct {
+    int pid;
+    GStrv argv;         /* its command line; NULL if unreadable */
+    char *cwd;          /* its working directory ("/" if unreadable) */
+    char *net_unix;     /* its /proc/PID/net/unix ("" if unreadable) */
+    GArray *files;      /* SourceFile; empty if unreadable */
+} SourceProcess;
+
+/* Read it all; a warning in @warnings for what could not be read. */
+void source_process_read(SourceProcess *p, int pid, GPtrArray *warnings);
+void source_process_clear(SourceProcess *p);
+
 #endif

@@ -133,7 +133,27 @@ static gboolean same_file(const char *path, const char *other, const char *cwd)
     return g_str_equal(a, b);
 }
 
-/* -chardev socket,path=P,server=on,...: P becomes fd=N in place. */
+static const SourceListener *listener_fd(SocketHandover *s, const char *fd)
+{
+    guint64 n;
+
+    if (!fd || !g_ascii_string_to_unsigned(fd, 10, 0, G_MAXINT, &n, NULL)) {
+        return NULL;
+    }
+    for (guint i = 0; i < s->listeners->len; i++) {
+        const SourceListener *l = &g_array_index(s->listeners, SourceListener, i);
+        if (l->fd == (int)n) {
+            return l;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * -chardev socket,path=P,server=on,...: P becomes fd=N in place.  A server
+ * chardev already given by fd=N (libvirt does so, and --same-args copies
+ * it) names the source's fd: mapped to the destination's number.
+ */
 static void rewrite_chardev(SocketHandover *s, char **arg, const char *cwd,
                             const char *skip, FdHandover *h, GPtrArray *notes)
 {
@@ -142,9 +162,17 @@ static void rewrite_chardev(SocketHandover *s, char **arg, const char *cwd,
     const SourceListener *l;
     g_autofree char *label = NULL;
 
-    if (!g_str_equal(g_ptr_array_index(elems, 0), "socket") || !path ||
-        !qemu_opts_is_true(qemu_opts_get(elems, "server")) ||
-        same_file(path, skip, cwd) || !(l = listener_at(s, path, cwd))) {
+    if (!g_str_equal(g_ptr_array_index(elems, 0), "socket") ||
+        !qemu_opts_is_true(qemu_opts_get(elems, "server"))) {
+        return;
+    }
+    if (path) {
+        l = same_file(path, skip, cwd) ? NULL : listener_at(s, path, cwd);
+    } else {
+        l = listener_fd(s, qemu_opts_get(elems, "fd"));
+        qemu_opts_remove(elems, "fd");
+    }
+    if (!l) {
         return;
     }
     label = g_strdup_printf("-chardev %s", qemu_opts_get(elems, "id") ?: "");

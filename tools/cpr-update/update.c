@@ -1,7 +1,6 @@
 /* The live-update state machine; see update.h. */
 #include "update.h"
 #include "preflight.h"
-#include "same-args.h"
 #include "tap-handover.h"
 
 #include <errno.h>
@@ -192,19 +191,6 @@ static gboolean preflight(Update *u)
     return TRUE;
 }
 
-/* The source's command line (argv[0] included), or NULL. */
-static GStrv source_cmdline(int pid)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", pid);
-    g_autofree char *buf = NULL;
-    gsize len;
-
-    if (!g_file_get_contents(path, &buf, &len, NULL)) {
-        return NULL;
-    }
-    return same_args_split_cmdline(buf, len);
-}
-
 /*
  * Tap NICs and listening sockets the destination takes over from the
  * source (tap-handover.h, socket-handover.h): its arguments rewritten and
@@ -213,10 +199,8 @@ static GStrv source_cmdline(int pid)
 static gboolean hand_over_files(Update *u)
 {
     g_autoptr(GError) err = NULL;
-    g_auto(GStrv) src_argv = NULL;
-    g_autofree char *net_unix = NULL, *net_unix_path = NULL, *cwd = NULL;
-    g_autofree char *cwd_path = NULL;
-    GArray *files, *taps;
+    SourceProcess src;
+    GArray *taps;
     gboolean ok;
     guint nwarn = u->warnings->len;
 
@@ -229,37 +213,19 @@ static gboolean hand_over_files(Update *u)
              u->opt->source_qmp);
         return FALSE;
     }
-    src_argv = source_cmdline(u->source_pid);
-    if (src_argv && !tap_check_source_downscripts((const char *const *)src_argv,
-                                                  &err)) {
-        fail(u, "%s", err->message);
-        return FALSE;
-    }
-    files = fd_handover_list_source(u->source_pid, &err);
-    if (!files) {
-        g_ptr_array_add(u->warnings, g_strdup_printf(
-            "cannot list the source's open files (%s): no tap or socket is "
-            "handed over", err->message));
-        files = g_array_new(FALSE, TRUE, sizeof(SourceFile));
-        g_clear_error(&err);
-    }
-    net_unix_path = g_strdup_printf("/proc/%d/net/unix", u->source_pid);
-    cwd_path = g_strdup_printf("/proc/%d/cwd", u->source_pid);
-    if (!g_file_get_contents(net_unix_path, &net_unix, NULL, NULL)) {
-        net_unix = g_strdup("");
-    }
-    cwd = g_file_read_link(cwd_path, NULL);
-
-    taps = tap_source_taps(files);
-    ok = tap_rewrite_args(u->dest_argv, taps, &u->fds, u->tap_fds, u->notes, &err);
+    source_process_read(&src, u->source_pid, u->warnings);
+    taps = tap_source_taps(src.files);
+    ok = (!src.argv ||
+          tap_check_source_downscripts((const char *const *)src.argv, &err)) &&
+         tap_rewrite_args(u->dest_argv, taps, &u->fds, u->tap_fds, u->notes, &err);
     if (ok) {
-        socket_find_listeners(&u->sockets, files, net_unix, cwd ? cwd : "/");
+        socket_find_listeners(&u->sockets, src.files, src.net_unix, src.cwd);
         socket_rewrite_args(&u->sockets, u->dest_argv, u->opt->dest_cwd,
                             u->opt->source_qmp, &u->fds, u->notes);
         ok = fd_handover_take(&u->fds, u->source_pid, &err);
     }
     tap_source_taps_free(taps);
-    source_files_free(files);
+    source_process_clear(&src);
     warn_all(u, nwarn);
     if (!ok) {
         fail(u, "%s", err->message);
