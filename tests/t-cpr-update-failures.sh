@@ -5,6 +5,8 @@
 # still run on the source with its memory intact, with nothing left behind.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+# The guest boots in TCG on a shared machine: be generous with every wait.
+LU_TIMEOUT=${LU_TIMEOUT:-180}
 . "$top/tests/lib-e2e.sh"
 
 lu_start_guest
@@ -61,13 +63,20 @@ tap_check "dies after precreate-exit: its exit status is the cause" \
     grep -q 'destination QEMU exited with status 1' <<< "$(jq -r .error "$LU_DIR/update.json")"
 tap_check "dies after precreate-exit: its own error line is reported" \
     grep -q "can't find value 'nonexistent'" <<< "$(jq -r .error "$LU_DIR/update.json")"
+# User networking with a host forwarding rule: refused in pre-flight, before
+# the source is even contacted.
+expect_failure "hostfwd refused" 1 preflight "source untouched" \
+    -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}" -netdev "user,id=u0,hostfwd=tcp:127.0.0.1:0-:22"
+tap_check "hostfwd: the message names the rule and the way out" \
+    sh -c "jq -r .error '$LU_DIR/update.json' | grep -q 'hostfwd=tcp:127.0.0.1:0-:22.*tap NIC'"
 expect_failure "cpr-update bad option" 2 - - --timeout abc -- "$OUR_QEMU"
 tap_check "bad option: message names it" grep -q -- '--timeout' "$LU_DIR/update.err"
 expect_failure "source socket missing" 1 connect-source "source untouched" \
     --source "$LU_DIR/nonexistent.sock" -- "$OUR_QEMU"
 
 # A destination whose monitor never comes up: the step times out.
-hang=(/bin/sh -c 'exec sleep 60')
+# (sleep 60.PID: a command line no other process on the machine has)
+hang=(/bin/sh -c "exec sleep 60.$$")
 expect_failure "destination monitor never comes up" 1 connect-destination "$running" \
     --timeout 1 -- "${hang[@]}"
 tap_check "timeout: error says so" grep -q 'did not come up in time' "$LU_DIR/update.json"
@@ -88,11 +97,16 @@ tap_check "Ctrl-C: exit 1" [ "$rc" = 1 ]
 tap_check "Ctrl-C: reported as interrupted" [ "$(jq -r .error "$LU_DIR/update.json")" = interrupted ]
 tap_check "Ctrl-C: guest still running on the source" source_still_fine
 tap_check "Ctrl-C: no process or socket left" no_leftovers
-tap_check "Ctrl-C: no sleeping destination left" sh -c "! pgrep -x -f 'sleep 60' >/dev/null"
+tap_check "Ctrl-C: no sleeping destination left" sh -c "! pgrep -x -f 'sleep 60.$$' >/dev/null"
 
 # After all that, a real update still works and the guest never noticed.
-lu_cpr_update -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}"
+# Its destination also has user networking: a warning that connections
+# through it are reset.
+lu_cpr_update -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}" -netdev user,id=u1
 tap_check "update after the failures: exit 0" [ "$LU_UPDATE_RC" = 0 ]
+tap_check "user networking: warned that its connections are reset" \
+    sh -c "jq -r '.warnings[]' '$LU_DIR/update.json' | grep -q \"user netdev 'u1'.*will be reset\""
+tap_check "user networking: warning printed" grep -q 'warning: user netdev' "$LU_DIR/update.err"
 n=$(lu_hb_count)
 lu_wait_for "heartbeats on the destination" lu_hb_beyond $(( n + 100 ))
 lu_stop_hbmon
