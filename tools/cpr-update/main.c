@@ -40,6 +40,8 @@ static void usage(FILE *out)
 "\n"
 "Live-update the VM behind QMP_SOCKET into a new QEMU process started as\n"
 "NEW_QEMU ARGS -precreate, with cpr-transfer (guest RAM stays in place).\n"
+"The source's tap NICs and listening UNIX sockets named in ARGS (by ifname=\n"
+"or path) are handed to the new QEMU as the source's own fds.\n"
 "\n"
 "  -s, --source PATH         the running QEMU's QMP socket (required)\n"
 "      --same-args           start NEW_QEMU with the source's own arguments\n"
