@@ -24,7 +24,8 @@ wait_until() {
 ANSWER_TIMEOUT=${ANSWER_TIMEOUT:-3}
 monitor_answers() { "$LU_BIN/qmp-call" -t "$ANSWER_TIMEOUT" "$1" query-status >/dev/null 2>&1; }
 
-# No sanitizer report, assertion failure or abort in a QEMU stderr file.
+# No sanitizer report, assertion failure, GLib fatal error or abort in a
+# QEMU stderr file.
 no_crash_report() {
-    ! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|Assertion .* failed|assertion failed|Aborted|core dumped' "$1"
+    ! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|Assertion .* failed|assertion failed|GLib: .*failed to allocate|GLib-ERROR|\*\* ERROR|Aborted|core dumped|Segmentation fault' "$1"
 }

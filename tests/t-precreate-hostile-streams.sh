@@ -122,5 +122,5 @@ strays() { ss -Htn state established state close-wait "( sport = :$port )" | wc 
 tap_check "no hostile main-channel connection left open" [ "$(alive && strays)" = 0 ]
 tap_check "no sanitizer report or assertion in QEMU's stderr" \
     no_crash_report "$LU_DIR/dst.err"
-grep -Ei 'sanitizer|runtime error|assert|abort' "$LU_DIR/dst.err" | head -5 | sed 's/^/# dst: /'
+grep -Ei 'sanitizer|runtime error|assert|abort|GLib|ERROR' "$LU_DIR/dst.err" | head -5 | sed 's/^/# dst: /'
 echo "# note: destination stderr: $(wc -l < "$LU_DIR/dst.err") lines; first: $(head -1 "$LU_DIR/dst.err")"

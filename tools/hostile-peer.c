@@ -15,6 +15,8 @@
  *   hostile-peer --mutate cpr --stream FILE --seed S --count N --qmp SOCK ADDR
  *   hostile-peer --mutate vm-header --seed S --count N --qmp SOCK ADDR
  *
+ * (--start I --count 1 replays mutation I alone.)
+ *
  * After each stream the destination's monitor SOCK must answer
  * query-status; for CPR states the destination must also close the
  * connection and keep listening.  Stops at the first failure, naming the
@@ -34,7 +36,7 @@
 
 static struct {
     char *send_hex, *stream_path, *ready_path, *mutate, *qmp_path;
-    int garbage, truncate, seed, count;
+    int garbage, truncate, seed, count, start;
     double hold, close_timeout, qmp_timeout, send_timeout;
     gboolean dry_run, verbose;
 } opt = { .garbage = -1, .truncate = -1, .count = 1000, .close_timeout = 30,
@@ -188,7 +190,7 @@ static int run_mutations(const char *addr)
         }
     }
 
-    for (int i = 0; i < opt.count; i++) {
+    for (int i = opt.start; i < opt.start + opt.count; i++) {
         g_autofree char *what = NULL;
         g_autoptr(PeerStream) s = cpr ? mutate_cpr_state(valid, layout, opt.seed, i, &what)
                                       : mutate_vm_header(opt.seed, i, &what);
@@ -254,6 +256,8 @@ int main(int argc, char **argv)
           "Send mutated streams: cpr or vm-header", "KIND" },
         { "seed", 0, 0, G_OPTION_ARG_INT, &opt.seed, "Random seed (default 0)", "S" },
         { "count", 0, 0, G_OPTION_ARG_INT, &opt.count, "Mutations (default 1000)", "N" },
+        { "start", 0, 0, G_OPTION_ARG_INT, &opt.start,
+          "First mutation (default 0; with --count 1 replays one)", "I" },
         { "qmp", 0, 0, G_OPTION_ARG_FILENAME, &opt.qmp_path,
           "The destination's monitor, asked after each stream", "SOCKET" },
         { "close-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt.close_timeout,
