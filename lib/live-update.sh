@@ -108,11 +108,21 @@ lu_guest_args() {
         -object "memory-backend-memfd,id=ram0,size=$GUEST_RAM,share=on" \
         -m "$GUEST_RAM" \
         -chardev "socket,id=hb,path=$LU_DIR/hb.sock" -serial chardev:hb \
-        -kernel "$LU_TOP/build/guest/vmlinuz" \
+        -kernel "$(lu_guest_kernel)" \
         -initrd "$LU_TOP/build/guest/initramfs.gz" \
         -append "console=ttyS0 quiet panic=-1 hb.mib=$GUEST_MIB hb.period_ms=$HB_PERIOD_MS$(lu_guest_cmdline_io)"
     lu_guest_disk_args
     lu_guest_nic_args
+}
+
+# The uncompressed kernel boots much faster under TCG (no firmware loader,
+# no decompression); the bzImage is the fallback.
+lu_guest_kernel() {
+    if [ -f "$LU_TOP/build/guest/vmlinux" ]; then
+        echo "$LU_TOP/build/guest/vmlinux"
+    else
+        echo "$LU_TOP/build/guest/vmlinuz"
+    fi
 }
 
 # Kernel command line settings of the guest's disk and network workloads.
