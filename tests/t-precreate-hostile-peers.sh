@@ -31,9 +31,13 @@ scenario() {
 }
 
 # Record every event of the destination's second monitor.
+# (socat takes quotes out of its addresses: the commands are in a script.)
 log_events() {
-    socat "UNIX-CONNECT:$LU_DIR/dst-events.qmp" \
-        SYSTEM:"echo '{\"execute\":\"qmp_capabilities\"}'; exec cat > '$LU_DIR/dst-events.log'" &
+    cat > "$LU_DIR/log-events.sh" <<SCRIPT
+echo '{"execute":"qmp_capabilities"}'
+exec cat > "$LU_DIR/dst-events.log"
+SCRIPT
+    socat "UNIX-CONNECT:$LU_DIR/dst-events.qmp" SYSTEM:"sh $LU_DIR/log-events.sh" &
     LU_PIDS+=("$!")
 }
 
@@ -140,6 +144,8 @@ scenario_1() {
     exit_precreate
     tap_check "$p: genuine source completes" genuine_source
     tap_check "$p: destination alive" dst_alive
+    tap_check "$p: destination's MIGRATION events logged (completed)" \
+        wait_until 30 grep -q '"status": *"completed"' "$LU_DIR/dst-events.log"
     check_no_crash "$p"
     check_update_completed "$p"
 }
