@@ -28,15 +28,17 @@ for LU_DISKS in "qcow2:none raw:writeback" "raw:none qcow2:writeback"; do
     lu_cleanup
 done
 
-LU_DISKS="qcow2:none raw:writeback"
-p="failed update"
-lu_start_guest
-lu_guest_args_array
-CPR_UPDATE_TEST_KILL_DEST_AT=transfer lu_cpr_update -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}"
-echo "# note: $p: rc=$LU_UPDATE_RC $(jq -c '{failed_step,outcome}' "$LU_DIR/update.json" 2>/dev/null)"
-tap_check "$p: cpr-update exit 1, at the transfer" \
-    [ "$LU_UPDATE_RC" = 1 -a "$(jq -r .failed_step "$LU_DIR/update.json")" = transfer ]
-tap_check "$p: guest running on the source" [ "$(lu_status "$LU_DIR/src.qmp")" = running ]
-tap_check "$p: guest still writing on the source" more_records 50
-lu_qemu_quit "$LU_DIR/src.qmp" "$src_PID"
-e2e_check_disks "$p"
+for LU_DISKS in "qcow2:none raw:writeback" "raw:none qcow2:writeback"; do
+    p="failed update, disks $LU_DISKS"
+    lu_start_guest
+    lu_guest_args_array
+    CPR_UPDATE_TEST_KILL_DEST_AT=transfer lu_cpr_update -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}"
+    echo "# note: $p: rc=$LU_UPDATE_RC $(jq -c '{failed_step,outcome}' "$LU_DIR/update.json" 2>/dev/null)"
+    tap_check "$p: cpr-update exit 1, at the transfer" \
+        [ "$LU_UPDATE_RC" = 1 -a "$(jq -r .failed_step "$LU_DIR/update.json")" = transfer ]
+    tap_check "$p: guest running on the source" [ "$(lu_status "$LU_DIR/src.qmp")" = running ]
+    tap_check "$p: guest still writing on the source" more_records 50
+    lu_qemu_quit "$LU_DIR/src.qmp" "$src_PID"
+    e2e_check_disks "$p"
+    lu_cleanup
+done
