@@ -117,9 +117,14 @@ tap_check "genuine source completes after the hostile streams" \
 dst_done() { [ "$(lu_migration_status "$LU_DIR/dst.qmp")" = completed ]; }
 tap_check "destination completed the migration" dst_done
 tap_check "destination alive" alive
-# The hostile main-channel connections must be gone once the stream is in.
+# The hostile main-channel connections must be dropped: at once, or once
+# a held connection's time limit has passed (a closed client that sent
+# part of a header looks like one still sending it).
 strays() { ss -Htn state established state close-wait "( sport = :$port )" | wc -l; }
-tap_check "no hostile main-channel connection left open" [ "$(alive && strays)" = 0 ]
+no_strays() { alive && [ "$(strays)" = 0 ]; }
+echo "# note: $(strays) main-channel connections open when the migration completed"
+tap_check "no hostile main-channel connection left open (within 60 s)" wait_until 60 no_strays
+ss -Htn state established state close-wait "( sport = :$port )" | head -3 | sed 's/^/# left open: /'
 tap_check "no sanitizer report or assertion in QEMU's stderr" \
     no_crash_report "$LU_DIR/dst.err"
 grep -Ei 'sanitizer|runtime error|assert|abort|GLib|ERROR' "$LU_DIR/dst.err" | head -5 | sed 's/^/# dst: /'
