@@ -26,6 +26,7 @@ monitor_answers() { "$LU_BIN/qmp-call" -t "$ANSWER_TIMEOUT" "$1" query-status >/
 
 # No sanitizer report, assertion failure, GLib fatal error or abort in a
 # QEMU stderr file.
-no_crash_report() {
-    ! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|Assertion .* failed|assertion failed|GLib: .*failed to allocate|GLib-ERROR|\*\* ERROR|Aborted|core dumped|Segmentation fault' "$1"
-}
+CRASH_REPORT='AddressSanitizer|LeakSanitizer|runtime error:|Assertion .* failed|assertion failed|GLib: .*failed to allocate|GLib-ERROR|\*\* ERROR|Aborted|core dumped|Segmentation fault'
+no_crash_report() { ! grep -Eq "$CRASH_REPORT" "$1"; }
+# Print the first crash reports of FILE as TAP comments.
+show_crash_report() { grep -E "$CRASH_REPORT" "$1" 2>/dev/null | head -3 | sed 's/^/# crash: /'; }

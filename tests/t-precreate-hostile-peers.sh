@@ -130,7 +130,7 @@ check_guest_kept() {
 check_no_crash() {
     tap_check "$1: no assertion or crash report from the destination" \
         no_crash_report "$LU_DIR/dst.err"
-    grep -Ei 'assert|abort|warn|error' "$LU_DIR/dst.err" 2>/dev/null | head -3 | sed "s/^/# $1: dst: /"
+    show_crash_report "$LU_DIR/dst.err"
 }
 
 # 1: two clients on the main listener during precreate
