@@ -59,7 +59,7 @@ $(BIN)/cpr-capture: $(BIN)/cpr-capture.o $(PEER_OBJS)
 $(BIN)/test-stream-mutate: $(BIN)/test-stream-mutate.o $(BIN)/stream-mutate.o $(PEER_OBJS)
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
-$(BIN)/hbmon: $(BIN)/hbmon.o $(BIN)/hb-stats.o
+$(BIN)/hbmon: $(BIN)/hbmon.o $(BIN)/hb-stats.o $(BIN)/json-summary.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/test-hb-stats: $(BIN)/test-hb-stats.o $(BIN)/hb-stats.o
@@ -74,7 +74,7 @@ GUEST_IO_UNIT_TESTS := $(BIN)/test-disk-verify $(BIN)/test-net-stats
 tools: $(GUEST_IO_TOOLS)
 unit-tests: $(GUEST_IO_UNIT_TESTS)
 
-$(BIN)/net-peer: $(BIN)/net-peer.o $(BIN)/net-stats.o
+$(BIN)/net-peer: $(BIN)/net-peer.o $(BIN)/net-stats.o $(BIN)/json-summary.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/disk-check: $(BIN)/disk-check.o $(BIN)/disk-verify.o

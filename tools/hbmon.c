@@ -11,6 +11,7 @@
  * line is time-stamped on arrival.  On SIGTERM or SIGINT the summary (see
  * hb-stats.h) is written as JSON and hbmon exits 0.
  */
+#include "json-summary.h"
 #include "hb-stats.h"
 
 #include <errno.h>
@@ -131,22 +132,8 @@ static int listen_unix(const char *path)
 static int write_summary(const HbStats *s, const char *path)
 {
     g_autoptr(JsonNode) root = hb_stats_to_json(s);
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(GError) err = NULL;
-    g_autofree char *text = NULL;
 
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    text = json_generator_to_data(gen, NULL);
-    if (!path) {
-        printf("%s\n", text);
-        return 0;
-    }
-    if (!g_file_set_contents(path, text, -1, &err)) {
-        fprintf(stderr, "hbmon: %s\n", err->message);
-        return 1;
-    }
-    return 0;
+    return json_summary_write(root, path, "hbmon");
 }
 
 int main(int argc, char **argv)

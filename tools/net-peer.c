@@ -10,6 +10,7 @@
  * the longest gap.  On SIGTERM or SIGINT the summary is written as JSON
  * and net-peer exits 0.
  */
+#include "json-summary.h"
 #include "net-stats.h"
 
 #include <arpa/inet.h>
@@ -148,22 +149,8 @@ static int listen_tcp(const char *spec)
 static int write_summary(const NetStats *s, const char *path)
 {
     g_autoptr(JsonNode) root = net_stats_to_json(s);
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(GError) err = NULL;
-    g_autofree char *text = NULL;
 
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    text = json_generator_to_data(gen, NULL);
-    if (!path) {
-        printf("%s\n", text);
-        return 0;
-    }
-    if (!g_file_set_contents(path, text, -1, &err)) {
-        fprintf(stderr, "net-peer: %s\n", err->message);
-        return 1;
-    }
-    return 0;
+    return json_summary_write(root, path, "net-peer");
 }
 
 int main(int argc, char **argv)
