@@ -266,11 +266,16 @@ JsonObject *qmp_client_wait_event(QmpClient *c, const char *name,
     }
 }
 
-QmpClient *qmp_client_new_fd(int fd, int timeout_ms, GError **errp)
+/*
+ * Read the greeting before @greeting_deadline, then negotiate capabilities
+ * within @caps_timeout_ms (-1: whatever is left until @greeting_deadline).
+ */
+static QmpClient *client_start(int fd, gint64 greeting_deadline,
+                               int caps_timeout_ms, GError **errp)
 {
     g_autoptr(QmpClient) c = g_new0(QmpClient, 1);
-    gint64 deadline = deadline_after(timeout_ms);
     g_autoptr(JsonObject) greeting = NULL;
+    g_autoptr(GError) err = NULL;
     JsonNode *qmp;
     JsonNode *ret;
 
@@ -278,9 +283,13 @@ QmpClient *qmp_client_new_fd(int fd, int timeout_ms, GError **errp)
     c->abort_fd = -1;
     c->inbuf = g_string_new(NULL);
     g_queue_init(&c->events);
-    greeting = read_message(c, deadline, errp);
+    greeting = read_message(c, greeting_deadline, &err);
     if (!greeting) {
-        g_prefix_error(errp, "QMP greeting: ");
+        /* Connected but unanswered: QEMU is serving another client. */
+        if (g_error_matches(err, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_TIMEOUT)) {
+            err->code = QMP_CLIENT_ERROR_NO_GREETING;
+        }
+        g_propagate_prefixed_error(errp, g_steal_pointer(&err), "QMP greeting: ");
         return NULL;
     }
     qmp = json_object_get_member(greeting, "QMP");
@@ -290,7 +299,10 @@ QmpClient *qmp_client_new_fd(int fd, int timeout_ms, GError **errp)
         return NULL;
     }
     c->greeting = json_object_ref(json_node_get_object(qmp));
-    ret = qmp_client_execute(c, "qmp_capabilities", NULL, ms_left(deadline), errp);
+    ret = qmp_client_execute(c, "qmp_capabilities", NULL,
+                             caps_timeout_ms >= 0 ? caps_timeout_ms
+                                                  : ms_left(greeting_deadline),
+                             errp);
     if (!ret) {
         return NULL;
     }
@@ -298,7 +310,13 @@ QmpClient *qmp_client_new_fd(int fd, int timeout_ms, GError **errp)
     return g_steal_pointer(&c);
 }
 
-QmpClient *qmp_client_connect(const char *path, int timeout_ms, GError **errp)
+QmpClient *qmp_client_new_fd(int fd, int timeout_ms, GError **errp)
+{
+    return client_start(fd, deadline_after(timeout_ms), -1, errp);
+}
+
+/* A connected UNIX stream socket to @path, or -1. */
+static int connect_unix(const char *path, GError **errp)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     int fd;
@@ -306,7 +324,7 @@ QmpClient *qmp_client_connect(const char *path, int timeout_ms, GError **errp)
     if (strlen(path) >= sizeof(addr.sun_path)) {
         g_set_error(errp, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_CONNECT,
                     "socket path too long: %s", path);
-        return NULL;
+        return -1;
     }
     strcpy(addr.sun_path, path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -316,9 +334,25 @@ QmpClient *qmp_client_connect(const char *path, int timeout_ms, GError **errp)
         if (fd >= 0) {
             close(fd);
         }
-        return NULL;
+        return -1;
     }
-    return qmp_client_new_fd(fd, timeout_ms, errp);
+    return fd;
+}
+
+QmpClient *qmp_client_connect(const char *path, int timeout_ms, GError **errp)
+{
+    int fd = connect_unix(path, errp);
+
+    return fd < 0 ? NULL : qmp_client_new_fd(fd, timeout_ms, errp);
+}
+
+QmpClient *qmp_client_connect_greeting(const char *path, int greeting_timeout_ms,
+                                       int timeout_ms, GError **errp)
+{
+    int fd = connect_unix(path, errp);
+
+    return fd < 0 ? NULL : client_start(fd, deadline_after(greeting_timeout_ms),
+                                        timeout_ms, errp);
 }
 
 void qmp_client_set_abort_fd(QmpClient *c, int fd)

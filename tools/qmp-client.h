@@ -19,6 +19,7 @@ typedef enum {
     QMP_CLIENT_ERROR_PROTOCOL,  /* malformed or unexpected message */
     QMP_CLIENT_ERROR_COMMAND,   /* QEMU answered with an error */
     QMP_CLIENT_ERROR_ABORTED,   /* the abort fd became readable */
+    QMP_CLIENT_ERROR_NO_GREETING,   /* connected, but QEMU sent no greeting */
 } QmpClientError;
 
 typedef struct QmpClient QmpClient;
@@ -28,6 +29,16 @@ QmpClient *qmp_client_connect(const char *path, int timeout_ms, GError **errp);
 
 /* Same, on an already connected file descriptor (takes ownership). */
 QmpClient *qmp_client_new_fd(int fd, int timeout_ms, GError **errp);
+
+/*
+ * Like qmp_client_connect, but the greeting has a limit of its own,
+ * @greeting_timeout_ms (capabilities negotiation still gets @timeout_ms).
+ * QEMU serves one client per monitor socket and leaves further ones
+ * connected but unanswered: a greeting that does not come in time is
+ * QMP_CLIENT_ERROR_NO_GREETING (from qmp_client_connect too).
+ */
+QmpClient *qmp_client_connect_greeting(const char *path, int greeting_timeout_ms,
+                                       int timeout_ms, GError **errp);
 
 /*
  * Run a command.  @args may be NULL.  Returns the "return" member (caller

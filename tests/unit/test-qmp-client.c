@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define GREETING "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n"
@@ -155,6 +156,51 @@ static void test_connect_missing_socket(void)
     g_assert_error(err, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_CONNECT);
 }
 
+/*
+ * A monitor socket whose QEMU serves another client: the kernel accepts
+ * the connection into the listen backlog and nothing is ever said.  The
+ * greeting's own limit applies, not the (much longer) command limit.
+ */
+static void test_no_greeting(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *dir = g_dir_make_tmp("test-qmp-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "busy.sock", NULL);
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    g_autoptr(QmpClient) c = NULL;
+    gint64 t0;
+
+    g_assert_nonnull(dir);
+    g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+    g_assert_cmpint(bind(lfd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+    g_assert_cmpint(listen(lfd, 4), ==, 0);
+    t0 = g_get_monotonic_time();
+    c = qmp_client_connect_greeting(path, 200, 60000, &err);
+    g_assert_null(c);
+    g_assert_error(err, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_NO_GREETING);
+    /* Which limit applied: the 200 ms one, not the 60 s one. */
+    g_assert_cmpint(g_get_monotonic_time() - t0, <, 30 * G_USEC_PER_SEC);
+    close(lfd);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A greeting in time: connected, capabilities negotiated. */
+static void test_greeting_in_time(void)
+{
+    g_autoptr(GError) err = NULL;
+    int sv[2];
+    g_autoptr(QmpClient) c = NULL;
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    g_assert_cmpint(write(sv[1], GREETING CAPS_OK, strlen(GREETING CAPS_OK)), >, 0);
+    c = qmp_client_new_fd(sv[0], 1000, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(qmp_client_greeting(c));
+    close_fd(GINT_TO_POINTER(sv[1]));
+}
+
 int main(int argc, char **argv)
 {
 
@@ -168,5 +214,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp-client/timeout", test_timeout);
     g_test_add_func("/qmp-client/bad-arguments-json", test_bad_arguments_json);
     g_test_add_func("/qmp-client/connect-missing-socket", test_connect_missing_socket);
+    g_test_add_func("/qmp-client/no-greeting", test_no_greeting);
+    g_test_add_func("/qmp-client/greeting-in-time", test_greeting_in_time);
     return g_test_run();
 }

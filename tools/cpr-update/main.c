@@ -18,6 +18,7 @@
 
 #include "report.h"
 #include "same-args.h"
+#include "source-monitor.h"
 #include "update.h"
 
 static int abort_pipe[2] = { -1, -1 };
@@ -53,6 +54,9 @@ static void usage(FILE *out)
 "      --json                print the report as one JSON object\n"
 "      --timeout SECONDS     limit for each step (default 30)\n"
 "      --migrate-timeout SECONDS  limit for the transfer (default 300)\n"
+"      --greeting-timeout SECONDS  limit for the source monitor's greeting\n"
+"                            (default 2; none: the monitor is in use)\n"
+
 "      --run-dir DIR         where to make the private run directory\n"
 "                            (default $XDG_RUNTIME_DIR, else /tmp)\n"
 "  -v, --verbose             say each step, and what --same-args changed\n"
@@ -79,8 +83,8 @@ static gboolean parse_seconds(const char *opt, const char *arg, int *ms)
 }
 
 /* --same-args: the source's argv rewritten, and its working directory. */
-static gboolean source_args(const char *source, int timeout_ms, gboolean verbose,
-                            GPtrArray *dest_argv, char **cwd)
+static gboolean source_args(const char *source, int greeting_ms, int timeout_ms,
+                            gboolean verbose, GPtrArray *dest_argv, char **cwd)
 {
     g_autoptr(GError) err = NULL;
     g_autofree char *cmdline = NULL, *cmdline_path = NULL, *cwd_path = NULL;
@@ -88,7 +92,7 @@ static gboolean source_args(const char *source, int timeout_ms, gboolean verbose
     g_autoptr(GPtrArray) kept = NULL;
     g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func(g_free);
     gsize len;
-    int pid = update_source_pid(source, timeout_ms, &err);
+    int pid = update_source_pid(source, greeting_ms, timeout_ms, &err);
 
     if (pid <= 0) {
         fprintf(stderr, "cpr-update: failed at step same-args: cannot identify "
@@ -130,6 +134,7 @@ int main(int argc, char **argv)
         { "timeout", required_argument, NULL, 't' },
         { "migrate-timeout", required_argument, NULL, 'm' },
         { "run-dir", required_argument, NULL, 'r' },
+        { "greeting-timeout", required_argument, NULL, 'g' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -137,6 +142,7 @@ int main(int argc, char **argv)
     UpdateOptions opt = {
         .step_timeout_ms = 30000,
         .migrate_timeout_ms = 300000,
+        .greeting_timeout_ms = SOURCE_MONITOR_GREETING_MS,
         .abort_fd = -1,
     };
     gboolean same_args = FALSE, json = FALSE;
@@ -162,6 +168,11 @@ int main(int argc, char **argv)
             }
             break;
         case 'r': opt.run_parent = optarg; break;
+        case 'g':
+            if (!parse_seconds("--greeting-timeout", optarg, &opt.greeting_timeout_ms)) {
+                return UPDATE_USAGE;
+            }
+            break;
         case 'v': opt.verbose = TRUE; break;
         case 'h': usage(stdout); return UPDATE_OK;
         default: usage(stderr); return UPDATE_USAGE;
@@ -184,7 +195,8 @@ int main(int argc, char **argv)
     }
 
     g_ptr_array_add(dest_argv, g_strdup(argv[optind]));
-    if (same_args && !source_args(opt.source_qmp, opt.step_timeout_ms, opt.verbose,
+    if (same_args && !source_args(opt.source_qmp, opt.greeting_timeout_ms,
+                                  opt.step_timeout_ms, opt.verbose,
                                   dest_argv, &opt.dest_cwd)) {
         return UPDATE_ROLLED_BACK;
     }

@@ -1,6 +1,7 @@
 /* The live-update state machine; see update.h. */
 #include "update.h"
 #include "preflight.h"
+#include "source-monitor.h"
 #include "tap-handover.h"
 
 #include <errno.h>
@@ -152,7 +153,8 @@ static gboolean connect_source(Update *u)
     if (!begin_step(u, "connect-source")) {
         return FALSE;
     }
-    u->src = qmp_client_connect(u->opt->source_qmp, u->opt->step_timeout_ms, &err);
+    u->src = source_monitor_connect(u->opt->source_qmp, u->opt->greeting_timeout_ms,
+                                    u->opt->step_timeout_ms, &err);
     if (!u->src) {
         fail(u, "source monitor %s: %s", u->opt->source_qmp, err->message);
         return FALSE;
@@ -872,9 +874,11 @@ void update_clear(Update *u)
     g_array_free(u->steps, TRUE);
 }
 
-int update_source_pid(const char *source_qmp, int timeout_ms, GError **errp)
+int update_source_pid(const char *source_qmp, int greeting_ms, int timeout_ms,
+                      GError **errp)
 {
-    g_autoptr(QmpClient) c = qmp_client_connect(source_qmp, timeout_ms, errp);
+    g_autoptr(QmpClient) c = source_monitor_connect(source_qmp, greeting_ms,
+                                                    timeout_ms, errp);
 
     return c ? qmp_client_peer_pid(c) : -1;
 }

@@ -34,6 +34,7 @@ typedef struct {
     gboolean verbose;
     int step_timeout_ms;
     int migrate_timeout_ms;
+    int greeting_timeout_ms;    /* the source's QMP greeting (monitor busy?) */
     int abort_fd;               /* readable on Ctrl-C / SIGTERM */
 } UpdateOptions;
 
@@ -73,6 +74,7 @@ int update_run(Update *u);
 void update_clear(Update *u);
 
 /* For --same-args: the pid of the QEMU behind the source socket. */
-int update_source_pid(const char *source_qmp, int timeout_ms, GError **errp);
+int update_source_pid(const char *source_qmp, int greeting_ms, int timeout_ms,
+                      GError **errp);
 
 #endif
