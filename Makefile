@@ -33,8 +33,11 @@ $(BIN)/test-%.o: tests/unit/test-%.c $(wildcard tools/*.h tools/cpr-update/*.h)
 CPR_UPDATE_OBJS := $(addprefix $(BIN)/cpr-update-,main.o update.o dest-process.o same-args.o report.o \
 	qemu-args.o fd-handover.o tap-handover.o socket-handover.o preflight.o) \
 	$(BIN)/qmp-client.o
-# The source's monitor held by another client.
-CPR_UPDATE_OBJS += $(BIN)/cpr-update-source-monitor.o
+# The source's monitor held by another client; the destination announced
+# to its supervisor (--pidfile, systemd's MAINPID=).
+CPR_UPDATE_OBJS += $(addprefix $(BIN)/cpr-update-,source-monitor.o supervise.o)
+$(BIN)/cpr-update-supervise.o: PKG_CFLAGS += $(shell pkg-config --cflags libsystemd)
+$(BIN)/cpr-update: PKG_LIBS += $(shell pkg-config --libs libsystemd)
 $(BIN)/cpr-update: $(CPR_UPDATE_OBJS)
 	$(CC) -o $@ $^ $(PKG_LIBS)
 

@@ -19,6 +19,7 @@
 #include "report.h"
 #include "same-args.h"
 #include "source-monitor.h"
+#include "supervise.h"
 #include "update.h"
 
 static int abort_pipe[2] = { -1, -1 };
@@ -56,7 +57,8 @@ static void usage(FILE *out)
 "      --migrate-timeout SECONDS  limit for the transfer (default 300)\n"
 "      --greeting-timeout SECONDS  limit for the source monitor's greeting\n"
 "                            (default 2; none: the monitor is in use)\n"
-
+"      --pidfile FILE        write the destination's pid to FILE once it\n"
+"                            runs the guest (and tell systemd, under it)\n"
 "      --run-dir DIR         where to make the private run directory\n"
 "                            (default $XDG_RUNTIME_DIR, else /tmp)\n"
 "  -v, --verbose             say each step, and what --same-args changed\n"
@@ -135,6 +137,7 @@ int main(int argc, char **argv)
         { "migrate-timeout", required_argument, NULL, 'm' },
         { "run-dir", required_argument, NULL, 'r' },
         { "greeting-timeout", required_argument, NULL, 'g' },
+        { "pidfile", required_argument, NULL, 'p' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -173,6 +176,7 @@ int main(int argc, char **argv)
                 return UPDATE_USAGE;
             }
             break;
+        case 'p': opt.pidfile = optarg; break;
         case 'v': opt.verbose = TRUE; break;
         case 'h': usage(stdout); return UPDATE_OK;
         default: usage(stderr); return UPDATE_USAGE;
@@ -192,6 +196,14 @@ int main(int argc, char **argv)
     if (!g_file_test(opt.run_parent, G_FILE_TEST_IS_DIR)) {
         fprintf(stderr, "cpr-update: --run-dir %s is not a directory\n", opt.run_parent);
         return UPDATE_USAGE;
+    }
+    if (opt.pidfile) {
+        g_autoptr(GError) err = NULL;
+
+        if (!supervise_check_pidfile(opt.pidfile, &err)) {
+            fprintf(stderr, "cpr-update: %s\n", err->message);
+            return UPDATE_USAGE;
+        }
     }
 
     g_ptr_array_add(dest_argv, g_strdup(argv[optind]));

@@ -2,6 +2,7 @@
 #include "update.h"
 #include "preflight.h"
 #include "source-monitor.h"
+#include "supervise.h"
 #include "tap-handover.h"
 
 #include <errno.h>
@@ -681,6 +682,31 @@ static gboolean quit_source(Update *u)
     return ok;
 }
 
+/*
+ * The destination's pid to --pidfile and systemd (supervise.h), before
+ * the source quits: a supervisor must not see its main process exit
+ * while it still names the source.
+ */
+static gboolean announce_destination(Update *u)
+{
+    g_autoptr(GError) err = NULL;
+    guint nwarn = u->warnings->len;
+
+    if (!supervise_wanted(u->opt->pidfile)) {
+        return TRUE;
+    }
+    if (!begin_step(u, "supervise")) {
+        return FALSE;
+    }
+    if (!supervise_announce(u->opt->pidfile, u->dest.pid, u->warnings, &err)) {
+        fail(u, "%s; source not quit", err->message);
+        return FALSE;
+    }
+    warn_all(u, nwarn);
+    end_step(u);
+    return TRUE;
+}
+
 static gboolean verify_and_finish(Update *u)
 {
     g_autofree char *dst = NULL, *src = NULL;
@@ -707,7 +733,7 @@ static gboolean verify_and_finish(Update *u)
     }
     end_step(u);
 
-    return u->opt->keep_source || quit_source(u);
+    return announce_destination(u) && (u->opt->keep_source || quit_source(u));
 }
 
 static void remove_run_dir(Update *u)

@@ -35,6 +35,7 @@ typedef struct {
     int step_timeout_ms;
     int migrate_timeout_ms;
     int greeting_timeout_ms;    /* the source's QMP greeting (monitor busy?) */
+    const char *pidfile;        /* --pidfile: the destination's pid, once it runs */
     int abort_fd;               /* readable on Ctrl-C / SIGTERM */
 } UpdateOptions;
 
