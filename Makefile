@@ -12,7 +12,8 @@ UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client $(BIN)/test-same-args 
 	$(BIN)/test-stream-mutate \
 	$(BIN)/test-handover-args
 
-.PHONY: all tools unit-tests deps prepare qemu guest demo check export install clean
+.PHONY: all tools unit-tests man deps prepare qemu guest demo check export install \
+	install-tools install-qemu clean
 all: tools guest qemu
 
 tools: $(TOOLS)
@@ -112,10 +113,31 @@ check:
 export:
 	scripts/export-patches.sh
 
-# Install our QEMU into PREFIX (default /usr/local) for use outside the tree.
+# cpr-update's manual page, generated from its manual (one text to keep):
+# the title line goes, the sections become the page's, links show as text,
+# and a table's last column takes the width left (long words in a narrow
+# column would make groff warn).
+MAN := $(BIN)/cpr-update.1
+man: $(MAN)
+tools: $(MAN)
+$(MAN): docs/cpr-update.md
+	@mkdir -p $(BIN)
+	sed '1{/^# /d}' $< | lowdown -s -Tman --nroff-nolinks -M title=cpr-update \
+		-M section=1 -M shiftheadinglevelby=-1 | \
+		sed -e 's/^tab(|) expand allbox;$$/tab(|) allbox;/' -e 's/^l l\.$$/l lx./' > $@.tmp
+	mv $@.tmp $@
+
+# Install our QEMU and cpr-update into PREFIX (default /usr/local) for use
+# outside the tree.  install-tools alone is quick; install-qemu builds QEMU.
 PREFIX ?= /usr/local
-install: prepare
+install: install-tools install-qemu
+
+install-qemu: prepare
 	scripts/install-qemu.sh $(PREFIX)
+
+install-tools: $(BIN)/cpr-update $(MAN)
+	install -D -m 0755 $(BIN)/cpr-update $(DESTDIR)$(PREFIX)/bin/cpr-update
+	install -D -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/cpr-update.1
 
 clean:
 	rm -rf $(BIN) build/guest

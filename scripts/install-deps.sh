@@ -45,7 +45,7 @@ pkgs=(
     build-essential git ca-certificates dpkg-dev xz-utils
     ninja-build pkg-config flex bison python3-venv ccache
     libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev
-    libjson-glib-dev libsystemd-dev jq socat procps iproute2
+    libjson-glib-dev libsystemd-dev lowdown jq socat procps iproute2
     busybox-static cpio gzip
     seabios ipxe-qemu
 )
