@@ -16,11 +16,15 @@ mkdir "$LU_DIR/pids"
 
 # The stand-in for systemd: one JSON line per datagram in notify.log, with
 # the sender's pid and whether the source was still alive then.
-python3 "$top/tests/notify-listener.py" "$LU_DIR/notify.sock" "$LU_DIR/notify.log" \
-    "$src_PID" > "$LU_DIR/notify.out" &
-LU_PIDS+=("$!")
-lu_wait_for "notify socket" grep -q READY "$LU_DIR/notify.out"
-export NOTIFY_SOCKET=$LU_DIR/notify.sock
+start_notify_listener() {
+    python3 "$top/tests/notify-listener.py" "$LU_DIR/notify.sock" "$LU_DIR/notify.log" \
+        "$src_PID" > "$LU_DIR/notify.out" &
+    LU_PIDS+=("$!")
+    lu_wait_for "notify socket" grep -q READY "$LU_DIR/notify.out"
+    export NOTIFY_SOCKET=$LU_DIR/notify.sock
+    : > "$LU_DIR/notify.log"
+}
+start_notify_listener
 
 mainpids() { jq -r 'select(.message | startswith("MAINPID=")) | .message[8:]' "$LU_DIR/notify.log"; }
 alive() { [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]; }
@@ -97,7 +101,25 @@ tap_check "guest: heartbeat continuous over three updates" [ "$(lu_jq '.continuo
 tap_check "guest: memory pattern intact" [ "$(lu_jq '.bad' <<< "$hb")" = 0 ]
 tap_check "guest: no reboot" [ "$(lu_jq '.starts' <<< "$hb")" = 1 ]
 
-# 4. Under a real systemd: a transient unit (systemd-run) reloaded.
+# 4. A failure after the handover (the destination killed as step
+# supervise starts): exit 3, nothing written or sent, and the source is not
+# quit, as the supervisor still names it.  Last, as it loses the guest.
+lu_cleanup
+lu_start_guest
+lu_guest_args_array
+pidfile=$LU_DIR/pids/vm.pid
+mkdir "$LU_DIR/pids"
+start_notify_listener
+echo stale > "$pidfile"
+CPR_UPDATE_TEST_KILL_DEST_AT=supervise lu_cpr_update --pidfile "$pidfile" -- "$OUR_QEMU" "${LU_GUEST_ARGS[@]}"
+echo "# note: failed after handover: rc=$LU_UPDATE_RC $(jq -c '{result,failed_step,outcome}' "$LU_DIR/update.json")"
+tap_check "failed after handover: exit 3" [ "$LU_UPDATE_RC" = 3 ]
+tap_check "failed after handover: old pid file left as it was" [ "$(cat "$pidfile")" = stale ]
+tap_check "failed after handover: no MAINPID sent" [ -z "$(mainpids)" ]
+tap_check "failed after handover: source not quit (postmigrate)" \
+    [ "$(lu_status "$LU_DIR/src.qmp")" = postmigrate ]
+
+# 5. Under a real systemd: a transient unit (systemd-run) reloaded.
 # Not written: no machine here has systemd as PID 1 to try it on.
 tap_skip "systemd-run transient unit reloaded" \
     "PID 1 is $(cat /proc/1/comm 2>/dev/null || echo unknown) here; a transient unit under a real systemd is not tried"
