@@ -20,6 +20,8 @@
 #   destination.  For the demo guest, which has no usb-redir, the finding
 #   is ignored (and listed as such); a VM with a usb-redir device is
 #   refused, as its destination could not create it.
+# - Without python3, the device state comparison is skipped with a
+#   warning; a --vmstate-checker that does not exist is refused.
 # - A source whose RAM is not shared: refused with one line naming the
 #   fixes (share=on, aux-ram-share=on).
 set -uo pipefail
@@ -186,6 +188,22 @@ tap_check "q35: machine type pc-q35-10.0 on both" \
     grep -q '^pc-q35-10.0 on both' <<< "$(check_detail machine-type)"
 tap_check "q35: device state compatible" [ "$(check_result vmstate)" = ok ]
 tap_check "q35: nothing left behind" no_leftovers
+
+# Without python3 the device state is not compared: a warning, not a refusal.
+LU_UPDATE_RC=0
+env PATH=/nonexistent "$LU_BIN/cpr-update" --source "$LU_DIR/q35.qmp" --run-dir "$LU_DIR" \
+    --json --check --same-args -- "$OUR_QEMU" > "$LU_DIR/update.json" 2> "$LU_DIR/update.err" ||
+    LU_UPDATE_RC=$?
+echo "# note: no python3: rc=$LU_UPDATE_RC $(jq -c '.warnings' "$LU_DIR/update.json")"
+tap_check "no python3: --check still exit 0" [ "$LU_UPDATE_RC" = 0 ]
+tap_check "no python3: vmstate is a warning, said in the report" \
+    [ "$(check_result vmstate)" = warning -a \
+      "$(jq -r '.warnings[]' "$LU_DIR/update.json")" = "vmstate: device state not compared: python3 not found" ]
+# A checker named on the command line that is not there: refused.
+LU_SOURCE_QMP=$LU_DIR/q35.qmp lu_cpr_update --check --same-args \
+    --vmstate-checker "$LU_DIR/no-such-checker.py" -- "$OUR_QEMU"
+tap_check "missing --vmstate-checker: refused" \
+    [ "$LU_UPDATE_RC" = 1 -a "$(check_result vmstate)" = failed ]
 
 # --- 4. a device the new binary does not have ----------------------------
 if "$STOCK_QEMU" -device help | grep -q '"usb-redir"' &&
