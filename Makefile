@@ -10,7 +10,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 TOOLS := $(BIN)/qmp-call $(BIN)/hbmon $(BIN)/cpr-update $(BIN)/hostile-peer $(BIN)/cpr-capture
 UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client $(BIN)/test-same-args \
 	$(BIN)/test-stream-mutate \
-	$(BIN)/test-handover-args
+	$(BIN)/test-handover-args $(BIN)/test-compat-parse
 
 .PHONY: all tools unit-tests man deps prepare qemu guest demo check export install \
 	install-tools install-qemu clean
@@ -32,7 +32,8 @@ $(BIN)/test-%.o: tests/unit/test-%.c $(wildcard tools/*.h tools/cpr-update/*.h)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itools -Itools/cpr-update -c -o $@ $<
 
 CPR_UPDATE_OBJS := $(addprefix $(BIN)/cpr-update-,main.o update.o dest-process.o same-args.o report.o \
-	qemu-args.o fd-handover.o tap-handover.o socket-handover.o preflight.o) \
+	qemu-args.o fd-handover.o tap-handover.o socket-handover.o preflight.o \
+	compat-check.o compat-parse.o binary-compat.o) \
 	$(BIN)/qmp-client.o
 # The source's monitor held by another client; the destination announced
 # to its supervisor (--pidfile, systemd's MAINPID=).
@@ -49,6 +50,10 @@ $(BIN)/test-same-args: $(BIN)/test-same-args.o $(BIN)/cpr-update-same-args.o \
 $(BIN)/test-handover-args: $(BIN)/test-handover-args.o \
 	$(addprefix $(BIN)/cpr-update-,qemu-args.o fd-handover.o tap-handover.o \
 	socket-handover.o preflight.o same-args.o)
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/test-compat-parse: $(BIN)/test-compat-parse.o \
+	$(addprefix $(BIN)/cpr-update-,compat-parse.o qemu-args.o)
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/qmp-call: $(BIN)/qmp-call.o $(BIN)/qmp-client.o

@@ -53,6 +53,11 @@ static void usage(FILE *out)
 "                            destination (default: a UNIX socket)\n"
 "      --keep-source         do not quit the source after the update\n"
 "      --json                print the report as one JSON object\n"
+"      --check               pre-flight checks and a dry run only: the new QEMU\n"
+"                            is configured in precreate, then quit; the source\n"
+"                            is only queried (exit 0: an update would be tried)\n"
+"      --vmstate-checker PATH  QEMU's scripts/vmstate-static-checker.py\n"
+"                            (default: beside this build or installation)\n"
 "      --timeout SECONDS     limit for each step (default 30)\n"
 "      --migrate-timeout SECONDS  limit for the transfer (default 300)\n"
 "      --greeting-timeout SECONDS  limit for the source monitor's greeting\n"
@@ -133,6 +138,8 @@ int main(int argc, char **argv)
         { "tcp", no_argument, NULL, 'T' },
         { "keep-source", no_argument, NULL, 'K' },
         { "json", no_argument, NULL, 'J' },
+        { "check", no_argument, NULL, 'C' },
+        { "vmstate-checker", required_argument, NULL, 'V' },
         { "timeout", required_argument, NULL, 't' },
         { "migrate-timeout", required_argument, NULL, 'm' },
         { "run-dir", required_argument, NULL, 'r' },
@@ -160,6 +167,8 @@ int main(int argc, char **argv)
         case 'T': opt.tcp = TRUE; break;
         case 'K': opt.keep_source = TRUE; break;
         case 'J': json = TRUE; break;
+        case 'C': opt.check_only = TRUE; break;
+        case 'V': opt.vmstate_checker = optarg; break;
         case 't':
             if (!parse_seconds("--timeout", optarg, &opt.step_timeout_ms)) {
                 return UPDATE_USAGE;

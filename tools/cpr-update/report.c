@@ -16,17 +16,31 @@ static gint64 source_int(const Update *u, const char *name)
     return json_object_get_int_member(u->source_migrate, name);
 }
 
-static const char *result_name(int rc)
+static const char *result_name(const Update *u, int rc)
 {
     switch (rc) {
     case UPDATE_OK:
-        return "completed";
+        return u->opt->check_only ? "checked" : "completed";
     case UPDATE_ROLLED_BACK:
         return "rolled-back";
     case UPDATE_FAILED_AFTER_HANDOVER:
         return "failed-after-handover";
     default:
         return "rollback-failed";
+    }
+}
+
+/* The pre-flight checks, one line each, their notes below. */
+static void print_checks(const Update *u, FILE *out)
+{
+    for (guint i = 0; i < u->compat.checks->len; i++) {
+        const CompatCheck *k = g_ptr_array_index(u->compat.checks, i);
+
+        fprintf(out, "  %-20s %-8s %s\n", k->name, compat_result_name(k->result),
+                k->detail);
+        for (guint j = 0; j < k->notes->len; j++) {
+            fprintf(out, "  %-20s %-8s   %s\n", "", "", (char *)g_ptr_array_index(k->notes, j));
+        }
     }
 }
 
@@ -38,6 +52,15 @@ void report_print_text(const Update *u, int rc, FILE *out)
         fprintf(out, "cpr-update: failed at step %s: %s; %s\n",
                 u->step ? u->step : "start", u->error ? u->error : "unknown error",
                 u->outcome ? u->outcome : "");
+        if (u->opt->check_only) {
+            print_checks(u, out);
+        }
+        return;
+    }
+    if (u->opt->check_only) {
+        fprintf(out, "cpr-update: %s\n", u->outcome);
+        print_checks(u, out);
+        fprintf(out, "  total              %" G_GINT64_FORMAT " ms\n", total);
         return;
     }
     fprintf(out, "cpr-update: live update completed: %s\n", u->outcome);
@@ -65,7 +88,7 @@ void report_print_json(const Update *u, int rc, FILE *out)
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "result");
-    json_builder_add_string_value(b, result_name(rc));
+    json_builder_add_string_value(b, result_name(u, rc));
     json_builder_set_member_name(b, "exit_code");
     json_builder_add_int_value(b, rc);
     json_builder_set_member_name(b, "outcome");
@@ -105,6 +128,27 @@ void report_print_json(const Update *u, int rc, FILE *out)
     json_builder_begin_array(b);
     for (guint i = 0; i < u->notes->len; i++) {
         json_builder_add_string_value(b, g_ptr_array_index(u->notes, i));
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "checks");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < u->compat.checks->len; i++) {
+        const CompatCheck *k = g_ptr_array_index(u->compat.checks, i);
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "name");
+        json_builder_add_string_value(b, k->name);
+        json_builder_set_member_name(b, "result");
+        json_builder_add_string_value(b, compat_result_name(k->result));
+        json_builder_set_member_name(b, "detail");
+        json_builder_add_string_value(b, k->detail);
+        json_builder_set_member_name(b, "notes");
+        json_builder_begin_array(b);
+        for (guint j = 0; j < k->notes->len; j++) {
+            json_builder_add_string_value(b, g_ptr_array_index(k->notes, j));
+        }
+        json_builder_end_array(b);
+        json_builder_end_object(b);
     }
     json_builder_end_array(b);
     json_builder_set_member_name(b, "total_ms");

@@ -1,5 +1,6 @@
 /* The live-update state machine; see update.h. */
 #include "update.h"
+#include "compat-check.h"
 #include "preflight.h"
 #include "source-monitor.h"
 #include "supervise.h"
@@ -194,6 +195,61 @@ static gboolean preflight(Update *u)
     return TRUE;
 }
 
+static CompatOptions compat_options(Update *u)
+{
+    return (CompatOptions) {
+        .timeout_ms = u->opt->step_timeout_ms,
+        .abort_fd = u->opt->abort_fd,
+        .vmstate_checker = u->opt->vmstate_checker,
+    };
+}
+
+/* Any failed pre-flight check refuses the update (compat-check.h). */
+static gboolean compat_verdict(Update *u, guint from)
+{
+    g_autofree char *failed = compat_failures(&u->compat);
+    guint nwarn = u->warnings->len;
+
+    compat_collect_warnings(&u->compat, from, u->warnings);
+    warn_all(u, nwarn);
+    if (interrupted(u)) {
+        fail(u, "interrupted");
+        return FALSE;
+    }
+    if (failed) {
+        fail(u, "%s", failed);
+        return FALSE;
+    }
+    end_step(u);
+    return TRUE;
+}
+
+/* Can the new binary take this VM?  Asked of the source and both binaries. */
+static gboolean check_compatibility(Update *u)
+{
+    CompatOptions o = compat_options(u);
+
+    if (!begin_step(u, "compat")) {
+        return FALSE;
+    }
+    compat_check_source(&u->compat, u->src, qmp_client_peer_pid(u->src),
+                        u->dest_argv, u->opt->dest_cwd, &o);
+    return compat_verdict(u, 0);
+}
+
+/* The destination, started in precreate, answers and reports a version. */
+static gboolean check_destination(Update *u)
+{
+    CompatOptions o = compat_options(u);
+    guint from = u->compat.checks->len;
+
+    if (!begin_step(u, "check-destination")) {
+        return FALSE;
+    }
+    compat_check_destination(&u->compat, u->dst, &o);
+    return compat_verdict(u, from);
+}
+
 /*
  * Tap NICs and listening sockets the destination takes over from the
  * source (tap-handover.h, socket-handover.h): its arguments rewritten and
@@ -234,7 +290,10 @@ static gboolean hand_over_files(Update *u)
         fail(u, "%s", err->message);
         return FALSE;
     }
-    socket_handover_nonblocking(&u->sockets, &u->fds);
+    /* A dry run's destination accepts nothing: leave the source's flags. */
+    if (!u->opt->check_only) {
+        socket_handover_nonblocking(&u->sockets, &u->fds);
+    }
     if (u->opt->verbose) {
         for (guint i = 0; i < u->notes->len; i++) {
             fprintf(stderr, "cpr-update: %s\n", (char *)g_ptr_array_index(u->notes, i));
@@ -485,14 +544,53 @@ static gboolean listen_destination(Update *u, char **port_out)
         u->main_channel_desc = g_strdup_printf("unix:%s", u->mig_sock);
     }
     end_step(u);
+    return TRUE;
+}
+
+static gboolean exit_precreate(Update *u)
+{
+    g_autoptr(JsonNode) ret = NULL;
 
     if (!begin_step(u, "precreate-exit")) {
         return FALSE;
     }
-    g_clear_pointer(&ret, json_node_unref);
     ret = dst_cmd(u, "precreate-exit", NULL);
     end_step(u);
     return ret != NULL;
+}
+
+/*
+ * --check ends here: the destination, configured and listening as for
+ * the update, is told to quit while still in precreate; the source was
+ * only queried.
+ */
+static gboolean end_dry_run(Update *u)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) r = NULL;
+    gint64 deadline;
+
+    if (!begin_step(u, "dry-run-quit")) {
+        return FALSE;
+    }
+    r = qmp_client_execute(u->dst, "quit", NULL, u->opt->step_timeout_ms, &err);
+    if (!r && !g_error_matches(err, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_CLOSED)) {
+        fail(u, "destination: %s", err->message);
+        return FALSE;
+    }
+    deadline = g_get_monotonic_time() + u->opt->step_timeout_ms * 1000LL;
+    while (dest_process_alive(&u->dest)) {
+        if (g_get_monotonic_time() > deadline) {
+            fail(u, "the destination did not quit in time");
+            return FALSE;
+        }
+        g_usleep(10 * 1000);
+    }
+    compat_add(&u->compat, "dry-run", COMPAT_OK,
+               "destination configured, main channel %s and cpr channel "
+               "listening, quit in precreate", u->main_channel_desc);
+    end_step(u);
+    return TRUE;
 }
 
 static gboolean start_migration(Update *u, const char *port)
@@ -507,6 +605,7 @@ static gboolean start_migration(Update *u, const char *port)
     if (!begin_step(u, "source-mode")) {
         return FALSE;
     }
+    u->mode_changed = TRUE;
     r1 = src_cmd(u, "migrate-set-parameters", "{\"mode\":\"cpr-transfer\"}");
     if (!r1) {
         return FALSE;
@@ -793,7 +892,7 @@ static int rollback(Update *u)
     }
     /* The source's tap queues as it left them. */
     tap_detach_queues(u->reattached_queues);
-    if (u->orig_mode) {
+    if (u->orig_mode && u->mode_changed) {
         g_autofree char *args = g_strdup_printf("{\"mode\":\"%s\"}", u->orig_mode);
         g_autoptr(JsonNode) r = qmp_client_execute_json(u->src, "migrate-set-parameters",
                                                         args, u->opt->step_timeout_ms,
@@ -840,6 +939,7 @@ void update_init(Update *u, const UpdateOptions *opt)
     for (guint i = 0; i < opt->dest_argv->len; i++) {
         g_ptr_array_add(u->dest_argv, g_strdup(g_ptr_array_index(opt->dest_argv, i)));
     }
+    compat_init(&u->compat);
     fd_handover_init(&u->fds);
     socket_handover_init(&u->sockets);
     u->tap_fds = g_array_new(FALSE, FALSE, sizeof(int));
@@ -848,14 +948,28 @@ void update_init(Update *u, const UpdateOptions *opt)
     u->notes = g_ptr_array_new_with_free_func(g_free);
 }
 
+/* Everything up to a destination waiting in precreate, as --check sees it. */
+static gboolean prepare_destination(Update *u, char **port)
+{
+    return preflight(u) && connect_source(u) && check_compatibility(u) &&
+           hand_over_files(u) && launch_destination(u) && check_destination(u) &&
+           configure_destination(u) && listen_destination(u, port);
+}
+
 int update_run(Update *u)
 {
     g_autofree char *port = NULL;
+    gboolean ready = prepare_destination(u, &port);
 
-    if (preflight(u) && connect_source(u) && hand_over_files(u) &&
-        launch_destination(u) && configure_destination(u) &&
-        listen_destination(u, &port) && start_migration(u, port) &&
-        follow_transfer(u)) {
+    if (ready && u->opt->check_only) {
+        if (end_dry_run(u)) {
+            remove_run_dir(u);
+            u->outcome = g_strdup("check passed: an update would be attempted; "
+                                  "source untouched");
+            return UPDATE_OK;
+        }
+    } else if (ready && exit_precreate(u) && start_migration(u, port) &&
+               follow_transfer(u)) {
         if (verify_and_finish(u)) {
             u->outcome = g_strdup(u->opt->keep_source ?
                                   "guest running on the destination; source kept" :
@@ -892,6 +1006,7 @@ void update_clear(Update *u)
     g_free(u->cpr_sock);
     g_free(u->main_channel_desc);
     g_free(u->orig_mode);
+    compat_clear(&u->compat);
     g_free(u->error);
     g_free(u->outcome);
     if (u->source_migrate) {

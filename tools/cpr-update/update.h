@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "compat-check.h"
 #include "dest-process.h"
 #include "fd-handover.h"
 #include "qmp-client.h"
@@ -32,6 +33,8 @@ typedef struct {
     gboolean keep_source;
     gboolean progress;          /* one live status line (a terminal) */
     gboolean verbose;
+    gboolean check_only;        /* --check: pre-flight and dry run, no update */
+    const char *vmstate_checker;    /* NULL: the default places */
     int step_timeout_ms;
     int migrate_timeout_ms;
     int greeting_timeout_ms;    /* the source's QMP greeting (monitor busy?) */
@@ -61,7 +64,8 @@ typedef struct {
     char *run_dir, *dst_qmp, *mig_sock, *cpr_sock;
     char *main_channel_desc;
     char *orig_mode;
-    gboolean was_running, migrate_issued, handed_over;
+    Compat compat;              /* the pre-flight checks and their results */
+    gboolean was_running, mode_changed, migrate_issued, handed_over;
     GArray *steps;              /* UpdateStep */
     const char *step;           /* current or failed step */
     char *error;
