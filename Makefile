@@ -7,10 +7,11 @@ PKGS := glib-2.0 json-glib-1.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
-TOOLS := $(BIN)/qmp-call $(BIN)/hbmon $(BIN)/cpr-update $(BIN)/hostile-peer $(BIN)/cpr-capture
+TOOLS := $(BIN)/qmp-call $(BIN)/hbmon $(BIN)/cpr-update $(BIN)/hostile-peer $(BIN)/cpr-capture \
+	$(BIN)/timeline
 UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client $(BIN)/test-same-args \
 	$(BIN)/test-stream-mutate \
-	$(BIN)/test-handover-args
+	$(BIN)/test-handover-args $(BIN)/test-phase-timeline
 
 .PHONY: all tools unit-tests deps prepare qemu guest demo check export install clean
 all: tools guest qemu
@@ -60,6 +61,12 @@ $(BIN)/test-stream-mutate: $(BIN)/test-stream-mutate.o $(BIN)/stream-mutate.o $(
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/hbmon: $(BIN)/hbmon.o $(BIN)/hb-stats.o $(BIN)/json-summary.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/timeline: $(BIN)/timeline.o $(BIN)/phase-timeline.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/test-phase-timeline: $(BIN)/test-phase-timeline.o $(BIN)/phase-timeline.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/test-hb-stats: $(BIN)/test-hb-stats.o $(BIN)/hb-stats.o
