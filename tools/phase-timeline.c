@@ -84,17 +84,47 @@ static void seen(Timeline *tl, Phase p, gint64 t_us)
     }
 }
 
-static void source_event(Timeline *tl, const TraceEvent *ev)
+static gboolean is_source_stop(const TraceEvent *ev)
 {
-    if (g_str_equal(ev->event, "cpr_state_save")) {
-        seen(tl, PHASE_SOURCE_CPR_SAVED, ev->t_us);
-    } else if (g_str_equal(ev->event, "runstate_set") &&
-               strstr(ev->args, "new_state") &&
-               strstr(strstr(ev->args, "new_state"), "(finish-migrate)")) {
-        seen(tl, PHASE_SOURCE_STOP, ev->t_us);
-    } else if (g_str_equal(ev->event, "migrate_set_state") &&
-               g_str_has_suffix(ev->args, "new state completed")) {
-        seen(tl, PHASE_SOURCE_COMPLETE, ev->t_us);
+    const char *to = strstr(ev->args, "new_state");
+
+    return g_str_equal(ev->event, "runstate_set") && to && strstr(to, "(finish-migrate)");
+}
+
+/*
+ * A source may have migrated before (a failed update, then another try):
+ * its last stop is this update's, with the CPR state saved before it and
+ * the completion after it.
+ */
+static void source_events(Timeline *tl, const GArray *events)
+{
+    int stop = -1;
+
+    for (guint i = 0; i < events->len; i++) {
+        if (is_source_stop(&g_array_index(events, TraceEvent, i))) {
+            stop = i;
+        }
+    }
+    if (stop < 0) {
+        return;
+    }
+    tl->t_us[PHASE_SOURCE_STOP] = g_array_index(events, TraceEvent, stop).t_us;
+    for (int i = stop; i-- > 0; ) {
+        const TraceEvent *ev = &g_array_index(events, TraceEvent, i);
+
+        if (g_str_equal(ev->event, "cpr_state_save")) {
+            tl->t_us[PHASE_SOURCE_CPR_SAVED] = ev->t_us;
+            break;
+        }
+    }
+    for (guint i = stop; i < events->len; i++) {
+        const TraceEvent *ev = &g_array_index(events, TraceEvent, i);
+
+        if (g_str_equal(ev->event, "migrate_set_state") &&
+            g_str_has_suffix(ev->args, "new state completed")) {
+            tl->t_us[PHASE_SOURCE_COMPLETE] = ev->t_us;
+            break;
+        }
     }
 }
 
@@ -118,6 +148,7 @@ gboolean timeline_add_trace(Timeline *tl, const char *path, gboolean is_source,
 {
     g_autofree char *text = NULL;
     g_auto(GStrv) lines = NULL;
+    g_autoptr(GArray) events = g_array_new(FALSE, FALSE, sizeof(TraceEvent));
     int nevents = 0;
 
     if (!g_file_get_contents(path, &text, NULL, errp)) {
@@ -133,11 +164,12 @@ gboolean timeline_add_trace(Timeline *tl, const char *path, gboolean is_source,
         }
         nevents++;
         if (is_source) {
-            source_event(tl, &ev);
+            g_array_append_val(events, ev);
         } else {
             dest_event(tl, &ev);
         }
     }
+    source_events(tl, events);
     if (!nevents) {
         g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                     "%s: no trace events (QEMU started without -msg timestamp=on "
@@ -242,14 +274,28 @@ gboolean timeline_add_heartbeat(Timeline *tl, const char *path, GError **errp)
     return TRUE;
 }
 
+Phase timeline_reference(const Timeline *tl)
+{
+    static const Phase candidates[] = {
+        PHASE_SOURCE_STOP, PHASE_DEST_LOAD_START, PHASE_DEST_CPR_LOADED,
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(candidates); i++) {
+        if (tl->t_us[candidates[i]]) {
+            return candidates[i];
+        }
+    }
+    return PHASE_COUNT;
+}
+
 gboolean timeline_ms(const Timeline *tl, Phase p, double *ms)
 {
-    gint64 stop = tl->t_us[PHASE_SOURCE_STOP];
+    Phase ref = timeline_reference(tl);
 
-    if (!stop || !tl->t_us[p]) {
+    if (ref == PHASE_COUNT || !tl->t_us[p]) {
         return FALSE;
     }
-    *ms = (tl->t_us[p] - stop) / 1000.0;
+    *ms = (tl->t_us[p] - tl->t_us[ref]) / 1000.0;
     return TRUE;
 }
 
@@ -291,8 +337,10 @@ void timeline_print_text(const Timeline *tl, FILE *out)
     Phase order[PHASE_COUNT];
     int n = 0;
 
-    if (!tl->t_us[PHASE_SOURCE_STOP]) {
-        fprintf(out, "timeline: the source's stop is not in its trace log\n");
+    Phase ref = timeline_reference(tl);
+
+    if (ref == PHASE_COUNT) {
+        fprintf(out, "timeline: no phase of the update in the trace logs\n");
         return;
     }
     for (Phase p = 0; p < PHASE_COUNT; p++) {
@@ -301,7 +349,8 @@ void timeline_print_text(const Timeline *tl, FILE *out)
         }
     }
     g_qsort_with_data(order, n, sizeof(order[0]), by_time, (gpointer)tl);
-    fprintf(out, "timeline (ms from the source's stop, host clock):\n");
+    fprintf(out, "timeline (ms from %s, host clock):\n",
+            ref == PHASE_SOURCE_STOP ? "the source's stop" : phase_description(ref));
     for (int i = 0; i < n; i++) {
         double ms = 0;
 
@@ -331,7 +380,15 @@ JsonNode *timeline_to_json(const Timeline *tl)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
 
+    Phase ref = timeline_reference(tl);
+
     json_builder_begin_object(b);
+    json_builder_set_member_name(b, "reference");
+    if (ref == PHASE_COUNT) {
+        json_builder_add_null_value(b);
+    } else {
+        json_builder_add_string_value(b, phase_name(ref));
+    }
     for (Phase p = 0; p < PHASE_COUNT; p++) {
         double ms = 0;
         gboolean known = timeline_ms(tl, p, &ms);

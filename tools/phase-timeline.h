@@ -57,13 +57,23 @@ gboolean timeline_add_heartbeat(Timeline *tl, const char *path, GError **errp);
 const char *phase_name(Phase p);
 const char *phase_description(Phase p);
 
-/* Milliseconds from the source's stop to @p; FALSE if either is unknown. */
+/*
+ * The phase times are relative to: the source's stop, or without the
+ * source's log the destination's load start (else its CPR state read);
+ * PHASE_COUNT if none is known.
+ */
+Phase timeline_reference(const Timeline *tl);
+
+/* Milliseconds from the reference to @p; FALSE if either is unknown. */
 gboolean timeline_ms(const Timeline *tl, Phase p, double *ms);
 
-/* Text, phases in time order, ms relative to the source's stop. */
+/* Text, phases in time order, ms relative to the reference. */
 void timeline_print_text(const Timeline *tl, FILE *out);
 
-/* {"source_stop": 0.0, ..., "stop_to_running_ms": ..., ...}; null if unknown. */
+/*
+ * {"reference": "source_stop", "source_stop": 0.0, ...,
+ *  "stop_to_running_ms": ..., ...}; null where unknown.
+ */
 JsonNode *timeline_to_json(const Timeline *tl);
 
 #endif

@@ -110,6 +110,31 @@ static void test_phases(void)
     g_unlink(hb);
 }
 
+/* A failed update then another: the source's last stop is this one's. */
+static void test_source_migrated_twice(void)
+{
+    g_autofree char *src = write_tmp(
+        "1@10.000000:cpr_state_save cpr-transfer mode\n"
+        "1@10.100000:runstate_set current_run_state 9 (running) new_state 7 (finish-migrate)\n"
+        "2@10.200000:migrate_set_state new state failed\n"
+        "1@10.200100:runstate_set current_run_state 7 (finish-migrate) new_state 9 (running)\n"
+        "1@20.000000:cpr_state_save cpr-transfer mode\n"
+        "1@20.500000:runstate_set current_run_state 9 (running) new_state 7 (finish-migrate)\n"
+        "2@20.502000:migrate_set_state new state completed\n");
+    g_autoptr(GError) err = NULL;
+    Timeline tl;
+    double ms;
+
+    timeline_init(&tl);
+    g_assert_true(timeline_add_trace(&tl, src, TRUE, &err));
+    g_assert_cmpint(tl.t_us[PHASE_SOURCE_STOP], ==, 20500000);
+    g_assert_true(timeline_ms(&tl, PHASE_SOURCE_CPR_SAVED, &ms));
+    g_assert_cmpfloat_with_epsilon(ms, -500.0, 1e-9);
+    g_assert_true(timeline_ms(&tl, PHASE_SOURCE_COMPLETE, &ms));
+    g_assert_cmpfloat_with_epsilon(ms, 2.0, 1e-9);
+    g_unlink(src);
+}
+
 static void test_missing(void)
 {
     g_autofree char *src = write_tmp("not a trace log\n");
@@ -131,11 +156,18 @@ static void test_missing(void)
     g_assert_false(timeline_add_heartbeat(&tl, hb, &err));
     g_assert_nonnull(strstr(err->message, "hbmon t0"));
     g_clear_error(&err);
-    /* Without the source's stop nothing has a relative time: null in JSON. */
-    g_assert_true(timeline_add_trace(&tl, dst, FALSE, &err));
+    /* Nothing known: no reference, nothing has a time. */
+    g_assert_cmpint(timeline_reference(&tl), ==, PHASE_COUNT);
     g_assert_false(timeline_ms(&tl, PHASE_DEST_RUNNING, &ms));
+    /* Without the source's log: relative to the destination's load start. */
+    g_assert_true(timeline_add_trace(&tl, dst, FALSE, &err));
+    g_assert_cmpint(timeline_reference(&tl), ==, PHASE_DEST_LOAD_START);
+    g_assert_true(timeline_ms(&tl, PHASE_DEST_RUNNING, &ms));
+    g_assert_cmpfloat_with_epsilon(ms, 3.7, 1e-9);
     json = timeline_to_json(&tl);
-    g_assert_true(json_object_get_null_member(json_node_get_object(json), "dest_running"));
+    g_assert_cmpstr(json_object_get_string_member(json_node_get_object(json), "reference"),
+                    ==, "dest_load_start");
+    g_assert_true(json_object_get_null_member(json_node_get_object(json), "source_stop"));
     g_assert_true(json_object_get_null_member(json_node_get_object(json),
                                               "stop_to_running_ms"));
     g_unlink(src);
@@ -148,6 +180,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/timeline/parse-line", test_parse_line);
     g_test_add_func("/timeline/phases", test_phases);
+    g_test_add_func("/timeline/source-migrated-twice", test_source_migrated_twice);
     g_test_add_func("/timeline/missing", test_missing);
     return g_test_run();
 }
