@@ -3,7 +3,7 @@
  * verifying it between heartbeats, and writes one heartbeat line to COM1
  * every period_us (default 1000):
  *
- *   HB-START mib=<filled MiB> period_us=<us> tsc_khz=<TSC rate>
+ *   HB-START mib=<filled MiB> period_us=<us> tsc_khz=<TSC rate> tsc_ppm=<its uncertainty>
  *   HB seq=<n> pass=<full passes> verified=<MiB> bad=<mismatches> tsc=<ticks>
  *
  * tsc is the guest TSC delta since the previous record.  The HB lines have
@@ -34,7 +34,7 @@ static void stop_with_error(const char *what)
     halt_forever();
 }
 
-static void say_start(uint32_t tsc_khz)
+static void say_start(uint32_t tsc_khz, uint32_t tsc_ppm)
 {
     line_reset(&line);
     line_str(&line, "HB-START mib=");
@@ -43,6 +43,8 @@ static void say_start(uint32_t tsc_khz)
     line_u64(&line, boot.period_us);
     line_str(&line, " tsc_khz=");
     line_u64(&line, tsc_khz);
+    line_str(&line, " tsc_ppm=");
+    line_u64(&line, tsc_ppm);
     serial_line(&line);
     if (pattern.bytes < (boot.fill_bytes & ~4095ull)) {
         line_reset(&line);
@@ -97,14 +99,14 @@ void metal_main(uint32_t magic, uint32_t mbi);
 void metal_main(uint32_t magic, uint32_t mbi)
 {
     uint64_t period, deadline, last, seq = 0;
-    uint32_t tsc_khz;
+    uint32_t tsc_khz, tsc_ppm;
 
     serial_init();
     bootinfo_read(&boot, magic, mbi);
     if (boot.error) {
         stop_with_error(boot.error);
     }
-    tsc_khz = tsc_calibrate_khz();
+    tsc_khz = tsc_calibrate_khz(&tsc_ppm);
     if (!tsc_khz) {
         stop_with_error("the PIT did not count: cannot time the heartbeat");
     }
@@ -112,7 +114,7 @@ void metal_main(uint32_t magic, uint32_t mbi)
     if (!pattern.bytes) {
         stop_with_error("no RAM to fill");
     }
-    say_start(tsc_khz);
+    say_start(tsc_khz, tsc_ppm);
 
     period = div64((uint64_t)tsc_khz * boot.period_us, 1000, 0);
     last = rdtsc();

@@ -1,11 +1,12 @@
 /*
- * TSC calibration against PIT channel 2, the way Linux does it without
- * HPET: program a one-shot count of CALIBRATE_MS, read the TSC at the start
- * and when the channel's output (port 0x61 bit 5) goes high.  The PIT runs
- * at 1.193182 MHz whatever the host; the error is the time of one port
- * 0x61 read (an exit to QEMU or KVM: microseconds) over CALIBRATE_MS, so
- * well under 1e-3.  Taking the lowest of three rounds drops a round in
- * which the vCPU was descheduled.
+ * TSC calibration against PIT channel 2, which runs at 1.193182 MHz
+ * whatever the host: a one-shot count of CALIBRATE_MS, its start (the gate
+ * raised) and its end (the channel's output, port 0x61 bit 5, seen high)
+ * each bracketed by two TSC reads.  A round's uncertainty is the width of
+ * both brackets: one port access (an exit to QEMU or KVM, microseconds)
+ * each when the vCPU ran throughout, much more when it was descheduled
+ * in between, as happens on a loaded host.  Rounds repeat until one is
+ * certain to 1e-4 (at most MAX_ROUNDS); the most certain one is used.
  */
 #include "tsc-calibrate.h"
 #include "fmt.h"
@@ -18,39 +19,63 @@
 #define PORT_B_GATE2 0x01
 #define PORT_B_SPEAKER 0x02
 #define PORT_B_OUT2 0x20
-#define ROUNDS 3
+#define MAX_ROUNDS 20
+#define GOOD_ENOUGH 10000u                      /* uncertainty below 1/N */
 #define MAX_POLLS 100000000u                    /* no PIT at all: give up */
 
-static uint64_t one_round(void)
+/* TSC ticks over CALIBRATE_MS in *@ticks, its uncertainty returned; 0: no PIT. */
+static uint64_t one_round(uint64_t *ticks)
 {
-    uint64_t start;
+    uint64_t before_start, after_start, last_low, seen_high;
     uint32_t polls = 0;
+    uint8_t b;
 
     /* Gate low while programming, so the count starts when it goes high. */
-    outb(PORT_B, inb(PORT_B) & ~(PORT_B_GATE2 | PORT_B_SPEAKER));
+    b = inb(PORT_B) & ~(PORT_B_GATE2 | PORT_B_SPEAKER);
+    outb(PORT_B, b);
     outb(0x43, 0xb0);                   /* channel 2, lo/hi byte, mode 0 */
     outb(0x42, PIT_COUNT & 0xff);
     outb(0x42, PIT_COUNT >> 8);
-    outb(PORT_B, (inb(PORT_B) & ~PORT_B_SPEAKER) | PORT_B_GATE2);
-    start = rdtsc();
-    while (!(inb(PORT_B) & PORT_B_OUT2)) {
+    before_start = rdtsc();
+    outb(PORT_B, b | PORT_B_GATE2);
+    after_start = rdtsc();
+    last_low = after_start;
+    for (;;) {
+        uint64_t t = rdtsc();
+
+        if (inb(PORT_B) & PORT_B_OUT2) {
+            seen_high = rdtsc();
+            break;
+        }
+        last_low = t;
         if (++polls > MAX_POLLS) {
             return 0;
         }
     }
-    return rdtsc() - start;
+    /* Start in [before_start, after_start], end in [last_low, seen_high]. */
+    *ticks = (last_low + seen_high) / 2 - (before_start + after_start) / 2;
+    return (after_start - before_start) + (seen_high - last_low);
 }
 
-uint32_t tsc_calibrate_khz(void)
+uint32_t tsc_calibrate_khz(uint32_t *ppm)
 {
-    uint64_t best = 0;
+    uint64_t best = 0, best_err = 0;
 
-    for (int i = 0; i < ROUNDS; i++) {
-        uint64_t ticks = one_round();
+    for (int i = 0; i < MAX_ROUNDS; i++) {
+        uint64_t ticks = 0, err = one_round(&ticks);
 
-        if (ticks && (!best || ticks < best)) {
+        if (!err) {
+            break;
+        }
+        if (!best || err < best_err) {
             best = ticks;
+            best_err = err;
+        }
+        if (best_err * GOOD_ENOUGH < best) {
+            break;
         }
     }
+    /* best < 2^32: 50 ms of a TSC below 85 GHz */
+    *ppm = best ? (uint32_t)div64(best_err * 1000000u, (uint32_t)best, 0) : 0;
     return (uint32_t)div64(best, CALIBRATE_MS, 0);
 }

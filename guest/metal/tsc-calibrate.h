@@ -4,7 +4,10 @@
 
 #include <stdint.h>
 
-/* TSC ticks per millisecond (kHz); 0 if the PIT never counted down. */
-uint32_t tsc_calibrate_khz(void);
+/*
+ * TSC ticks per millisecond (kHz); 0 if the PIT never counted down.  The
+ * measurement's uncertainty, in millionths, goes to *@ppm.
+ */
+uint32_t tsc_calibrate_khz(uint32_t *ppm);
 
 #endif
