@@ -13,7 +13,7 @@ UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client $(BIN)/test-same-args 
 	$(BIN)/test-stream-mutate \
 	$(BIN)/test-handover-args $(BIN)/test-phase-timeline
 
-.PHONY: all tools unit-tests deps prepare qemu guest demo check export install clean
+.PHONY: all tools unit-tests deps prepare qemu guest metal-guest demo check export install clean
 all: tools guest qemu
 
 tools: $(TOOLS)
@@ -32,8 +32,8 @@ $(BIN)/test-%.o: tests/unit/test-%.c $(wildcard tools/*.h tools/cpr-update/*.h)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itools -Itools/cpr-update -c -o $@ $<
 
 CPR_UPDATE_OBJS := $(addprefix $(BIN)/cpr-update-,main.o update.o dest-process.o same-args.o report.o \
-	qemu-args.o fd-handover.o tap-handover.o socket-handover.o preflight.o) \
-	$(BIN)/qmp-client.o
+	qemu-args.o fd-handover.o tap-handover.o socket-handover.o preflight.o update-timeline.o) \
+	$(BIN)/qmp-client.o $(BIN)/phase-timeline.o
 $(BIN)/cpr-update: $(CPR_UPDATE_OBJS)
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
@@ -105,6 +105,10 @@ qemu: prepare
 guest:
 	guest/build-guest.sh
 
+# The bare-metal heartbeat guest (build/metal-guest/metal-guest.elf).
+metal-guest:
+	guest/metal/build.sh
+
 demo:
 	./run-demo
 
@@ -120,4 +124,4 @@ install: prepare
 	scripts/install-qemu.sh $(PREFIX)
 
 clean:
-	rm -rf $(BIN) build/guest
+	rm -rf $(BIN) build/guest build/metal-guest

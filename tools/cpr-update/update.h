@@ -32,6 +32,8 @@ typedef struct {
     gboolean keep_source;
     gboolean progress;          /* one live status line (a terminal) */
     gboolean verbose;
+    gboolean timeline;          /* --timeline: phases from trace logs */
+    const char *source_log;     /* --source-log: the source's trace log */
     int step_timeout_ms;
     int migrate_timeout_ms;
     int abort_fd;               /* readable on Ctrl-C / SIGTERM */
