@@ -8,7 +8,7 @@
 static const struct {
     const char *name, *what;
 } phases[PHASE_COUNT] = {
-    [PHASE_SOURCE_CPR_SAVED] = { "source_cpr_saved", "source: CPR state sent" },
+    [PHASE_SOURCE_CPR_SAVED] = { "source_cpr_saved", "source: migration starts (CPR state sent)" },
     [PHASE_DEST_CPR_LOADED] = { "dest_cpr_loaded", "destination: CPR state read" },
     [PHASE_HB_LAST_SOURCE] = { "hb_last_source", "guest: last heartbeat through the source" },
     [PHASE_SOURCE_STOP] = { "source_stop", "source: guest stopped (finish-migrate)" },

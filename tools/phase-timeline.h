@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 typedef enum {
-    PHASE_SOURCE_CPR_SAVED,     /* source wrote the CPR state */
+    PHASE_SOURCE_CPR_SAVED,     /* source: migration starts (cpr_state_save) */
     PHASE_DEST_CPR_LOADED,      /* destination read it */
     PHASE_HB_LAST_SOURCE,       /* last heartbeat through the source */
     PHASE_SOURCE_STOP,          /* source: running -> finish-migrate */
