@@ -4,7 +4,8 @@
 # a word changed behind its back (by the host through the memfd, and by
 # its own corrupt_test=), a bad setting stops it with a message, and a live
 # update through cpr-update (stock QEMU 10.0 to ours) keeps its heartbeat
-# continuous and its memory intact, with the update's timeline reported.
+# continuous and its memory intact, with the update's timeline reported
+# (with explicit arguments and with --same-args).
 # Under KVM too where /dev/kvm works; TCG always.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -116,6 +117,20 @@ update_checks() {   # $1 label
     lu_cleanup
 }
 update_checks "update tcg"
+
+# --same-args copies the source's -D: the destination's own must win, or
+# the two would write (and truncate) the same trace log.
+LU_TRACE=1 lu_start_guest
+lu_cpr_update --same-args --source-log "$LU_DIR/src.trace" -- "$OUR_QEMU"
+report=$(cat "$LU_DIR/update.json")
+tap_check "same-args: cpr-update exit 0" [ "$LU_UPDATE_RC" = 0 ]
+tap_check "same-args: the destination traced to its own log" \
+    [ "$(lu_jq '.destination_trace | startswith("'"$LU_DIR"'/cpr-update.")' <<< "$report")" = true ]
+tap_check "same-args: the source's log kept its stop, the timeline its phases" \
+    [ "$(lu_jq '.timeline.reference == "source_stop" and .timeline.dest_running > 0' <<< "$report")" = true ]
+e2e_run_on_destination
+e2e_check_guest same-args
+lu_cleanup
 
 # --- KVM -------------------------------------------------------------------
 if have_kvm; then
