@@ -7,12 +7,13 @@ PKGS := glib-2.0 json-glib-1.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
-TOOLS := $(BIN)/qmp-call $(BIN)/hbmon $(BIN)/cpr-update $(BIN)/hostile-peer $(BIN)/cpr-capture
+TOOLS := $(BIN)/qmp-call $(BIN)/hbmon $(BIN)/cpr-update $(BIN)/hostile-peer $(BIN)/cpr-capture \
+	$(BIN)/timeline
 UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client $(BIN)/test-same-args \
 	$(BIN)/test-stream-mutate \
-	$(BIN)/test-handover-args $(BIN)/test-compat-parse
+	$(BIN)/test-handover-args $(BIN)/test-compat-parse $(BIN)/test-phase-timeline
 
-.PHONY: all tools unit-tests man deps prepare qemu guest demo check export install \
+.PHONY: all tools unit-tests man deps prepare qemu guest metal-guest demo check export install \
 	install-tools install-qemu clean
 all: tools guest qemu
 
@@ -33,8 +34,8 @@ $(BIN)/test-%.o: tests/unit/test-%.c $(wildcard tools/*.h tools/cpr-update/*.h)
 
 CPR_UPDATE_OBJS := $(addprefix $(BIN)/cpr-update-,main.o update.o dest-process.o same-args.o report.o \
 	qemu-args.o fd-handover.o tap-handover.o socket-handover.o preflight.o \
-	compat-check.o compat-parse.o binary-compat.o) \
-	$(BIN)/qmp-client.o
+	compat-check.o compat-parse.o binary-compat.o update-timeline.o) \
+	$(BIN)/qmp-client.o $(BIN)/phase-timeline.o
 # The source's monitor held by another client; the destination announced
 # to its supervisor (--pidfile, systemd's MAINPID=).
 CPR_UPDATE_OBJS += $(addprefix $(BIN)/cpr-update-,source-monitor.o supervise.o)
@@ -73,6 +74,12 @@ $(BIN)/test-stream-mutate: $(BIN)/test-stream-mutate.o $(BIN)/stream-mutate.o $(
 $(BIN)/hbmon: $(BIN)/hbmon.o $(BIN)/hb-stats.o $(BIN)/json-summary.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
+$(BIN)/timeline: $(BIN)/timeline.o $(BIN)/phase-timeline.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/test-phase-timeline: $(BIN)/test-phase-timeline.o $(BIN)/phase-timeline.o
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
 $(BIN)/test-hb-stats: $(BIN)/test-hb-stats.o $(BIN)/hb-stats.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
@@ -108,6 +115,10 @@ qemu: prepare
 
 guest:
 	guest/build-guest.sh
+
+# The bare-metal heartbeat guest (build/metal-guest/metal-guest.elf).
+metal-guest:
+	guest/metal/build.sh
 
 demo:
 	./run-demo
@@ -145,4 +156,4 @@ install-tools: $(BIN)/cpr-update $(MAN)
 	install -D -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/cpr-update.1
 
 clean:
-	rm -rf $(BIN) build/guest
+	rm -rf $(BIN) build/guest build/metal-guest

@@ -17,6 +17,20 @@ GUEST_MIB=${GUEST_MIB:-64}          # RAM the workload fills and verifies
 GUEST_RAM=${GUEST_RAM:-256M}
 HB_PERIOD_MS=${HB_PERIOD_MS:-5}
 LU_TIMEOUT=${LU_TIMEOUT:-60}        # seconds for any single wait
+# Which guest: "linux" (the demo guest, build/guest) or "metal" (the
+# bare-metal heartbeat guest, build/metal-guest: METAL_FILL of RAM filled,
+# a heartbeat every METAL_PERIOD_US, METAL_APPEND added to its command line).
+LU_GUEST_KIND=${LU_GUEST_KIND:-linux}
+METAL_FILL=${METAL_FILL:-64M}
+METAL_PERIOD_US=${METAL_PERIOD_US:-1000}
+METAL_APPEND=${METAL_APPEND:-}
+LU_ACCEL=${LU_ACCEL:-tcg}
+# LU_TRACE=1: every QEMU started here logs the trace events of a live
+# update's phases, time-stamped on the host's clock, to $LU_DIR/NAME.trace
+# (for tools/timeline).
+LU_TRACE=${LU_TRACE:-0}
+LU_TRACE_EVENTS=(runstate_set migrate_set_state cpr_state_save cpr_state_load
+                 loadvm_state_setup qemu_loadvm_state_post_main)
 # The guest's disks: LU_DISKS="FORMAT:CACHE ..." (empty: none), e.g.
 # "qcow2:none raw:writeback": one -drive each (format raw or qcow2, cache
 # mode as -drive takes it), LU_DISK_MIB large, vda, vdb... in the guest,
@@ -103,11 +117,17 @@ lu_hb_beyond() { [ "$(lu_hb_count)" -gt "$1" ]; }
 # needs all guest RAM in shared memfds (memory backend and aux-ram-share).
 lu_guest_args() {
     printf '%s\n' \
-        -nodefaults -display none -accel tcg \
+        -nodefaults -display none -accel "$LU_ACCEL" \
         -machine pc,memory-backend=ram0,aux-ram-share=on \
         -object "memory-backend-memfd,id=ram0,size=$GUEST_RAM,share=on" \
         -m "$GUEST_RAM" \
-        -chardev "socket,id=hb,path=$LU_DIR/hb.sock" -serial chardev:hb \
+        -chardev "socket,id=hb,path=$LU_DIR/hb.sock" -serial chardev:hb
+    if [ "$LU_GUEST_KIND" = metal ]; then
+        printf '%s\n' -kernel "$LU_TOP/build/metal-guest/metal-guest.elf" \
+            -append "fill=$METAL_FILL period_us=$METAL_PERIOD_US${METAL_APPEND:+ $METAL_APPEND}"
+        return 0
+    fi
+    printf '%s\n' \
         -kernel "$(lu_guest_kernel)" \
         -initrd "$LU_TOP/build/guest/initramfs.gz" \
         -append "console=ttyS0 quiet panic=-1 hb.mib=$GUEST_MIB hb.period_ms=$HB_PERIOD_MS$(lu_guest_cmdline_io)"
@@ -174,6 +194,7 @@ lu_start_qemu() {
     shift 2
     local -a args
     mapfile -t args < <(lu_guest_args)
+    [ "$LU_TRACE" != 1 ] || args+=($(lu_trace_args "$LU_DIR/$name.trace"))
     "$bin" "${args[@]}" -qmp "unix:$LU_DIR/$name.qmp,server=on,wait=off" \
         "$@" 2> "$LU_DIR/$name.err" &
     local pid=$!
@@ -181,10 +202,17 @@ lu_start_qemu() {
     printf -v "${name}_PID" '%s' "$pid"
 }
 
+# QEMU options that log the phase events to FILE (no spaces in FILE).
+lu_trace_args() {
+    local ev
+    printf '%s\n' -msg timestamp=on -D "$1"
+    for ev in "${LU_TRACE_EVENTS[@]}"; do printf '%s\n' -trace "$ev"; done
+}
+
 lu_status() { lu_qmp "$1" query-status | sed -n 's/.*"status":"\([a-z-]*\)".*/\1/p'; }
 
 lu_boot_source() {
-    lu_start_qemu src "$STOCK_QEMU"
+    lu_start_qemu src "${LU_SOURCE_QEMU:-$STOCK_QEMU}"
     lu_wait_for "source QMP socket" test -S "$LU_DIR/src.qmp"
     lu_wait_for "guest heartbeat on the source" lu_hb_beyond 20
     [ -z "$LU_DISKS" ] || lu_wait_for "guest disk records on the source" lu_disk_beyond 10

@@ -10,6 +10,10 @@
  * output since only one of them is running the guest at any time.  Every
  * line is time-stamped on arrival.  On SIGTERM or SIGINT the summary (see
  * hb-stats.h) is written as JSON and hbmon exits 0.
+ *
+ * The log's first line, "# hbmon t0 realtime_us=N", gives the host's wall
+ * clock at time 0 of the log, so its lines can be put on one timeline
+ * with QEMU's trace logs (tools/timeline).
  */
 #include "json-summary.h"
 #include "hb-stats.h"
@@ -170,6 +174,10 @@ int main(int argc, char **argv)
     m.loop = g_main_loop_new(NULL, FALSE);
     m.line = g_string_new(NULL);
     m.t0_us = g_get_monotonic_time();
+    if (m.log) {
+        fprintf(m.log, "# hbmon t0 realtime_us=%" G_GINT64_FORMAT "\n", g_get_real_time());
+        fflush(m.log);
+    }
     hb_stats_init(&m.stats);
     g_unix_fd_add(lfd, G_IO_IN, on_listen_readable, &m);
     g_unix_signal_add(SIGTERM, on_signal, &m);

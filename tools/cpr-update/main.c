@@ -66,6 +66,11 @@ static void usage(FILE *out)
 "                            runs the guest (and tell systemd, under it)\n"
 "      --run-dir DIR         where to make the private run directory\n"
 "                            (default $XDG_RUNTIME_DIR, else /tmp)\n"
+"      --timeline            report the update's phases from trace logs (the\n"
+"                            destination logs to RUNDIR/trace.log)\n"
+"      --source-log FILE     the source's trace log (-msg timestamp=on -D FILE\n"
+"                            -trace ...): phases relative to its stop;\n"
+"                            implies --timeline\n"
 "  -v, --verbose             say each step, and what --same-args changed\n"
 "  -h, --help                this help\n"
 "\n"
@@ -145,6 +150,8 @@ int main(int argc, char **argv)
         { "run-dir", required_argument, NULL, 'r' },
         { "greeting-timeout", required_argument, NULL, 'g' },
         { "pidfile", required_argument, NULL, 'p' },
+        { "timeline", no_argument, NULL, 'L' },
+        { "source-log", required_argument, NULL, 'S' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -186,6 +193,8 @@ int main(int argc, char **argv)
             }
             break;
         case 'p': opt.pidfile = optarg; break;
+        case 'L': opt.timeline = TRUE; break;
+        case 'S': opt.source_log = optarg; opt.timeline = TRUE; break;
         case 'v': opt.verbose = TRUE; break;
         case 'h': usage(stdout); return UPDATE_OK;
         default: usage(stderr); return UPDATE_USAGE;
@@ -201,6 +210,10 @@ int main(int argc, char **argv)
     }
     if (!opt.run_parent) {
         opt.run_parent = g_getenv("XDG_RUNTIME_DIR") ?: "/tmp";
+    }
+    if (opt.source_log && !g_file_test(opt.source_log, G_FILE_TEST_IS_REGULAR)) {
+        fprintf(stderr, "cpr-update: --source-log %s is not a file\n", opt.source_log);
+        return UPDATE_USAGE;
     }
     if (!g_file_test(opt.run_parent, G_FILE_TEST_IS_DIR)) {
         fprintf(stderr, "cpr-update: --run-dir %s is not a directory\n", opt.run_parent);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "report.h"
+#include "update-timeline.h"
 
 static gint64 step_ms(const UpdateStep *s)
 {
@@ -77,6 +78,7 @@ void report_print_text(const Update *u, int rc, FILE *out)
         fprintf(out, " %s %" G_GINT64_FORMAT " ms%s", s->name, step_ms(s),
                 i + 1 < u->steps->len ? "," : "\n");
     }
+    update_timeline_print(u, out);
 }
 
 void report_print_json(const Update *u, int rc, FILE *out)
@@ -151,6 +153,7 @@ void report_print_json(const Update *u, int rc, FILE *out)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
+    update_timeline_json(u, b);
     json_builder_set_member_name(b, "total_ms");
     json_builder_add_int_value(b, (g_get_monotonic_time() - u->t0_us) / 1000);
     json_builder_set_member_name(b, "steps");

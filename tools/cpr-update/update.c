@@ -5,6 +5,7 @@
 #include "source-monitor.h"
 #include "supervise.h"
 #include "tap-handover.h"
+#include "update-timeline.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -343,6 +344,7 @@ static gboolean launch_destination(Update *u)
     g_ptr_array_add(argv, g_strdup("defer"));
     g_ptr_array_add(argv, g_strdup("-qmp"));
     g_ptr_array_add(argv, g_strdup_printf("unix:%s,server=on,wait=off", u->dst_qmp));
+    update_timeline_dest_args(u, argv);
     log = g_build_filename(u->run_dir, "qemu.log", NULL);
     fd_handover_spawn_fds(&u->fds, source_fds, target_fds);
     ok = dest_process_start(&u->dest, argv, u->opt->dest_cwd, log, source_fds,

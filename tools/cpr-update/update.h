@@ -35,6 +35,8 @@ typedef struct {
     gboolean verbose;
     gboolean check_only;        /* --check: pre-flight and dry run, no update */
     const char *vmstate_checker;    /* NULL: the default places */
+    gboolean timeline;          /* --timeline: phases from trace logs */
+    const char *source_log;     /* --source-log: the source's trace log */
     int step_timeout_ms;
     int migrate_timeout_ms;
     int greeting_timeout_ms;    /* the source's QMP greeting (monitor busy?) */
