@@ -151,9 +151,15 @@ install: install-tools install-qemu
 install-qemu: prepare
 	scripts/install-qemu.sh $(PREFIX)
 
+# With the tool, the pre-flight's device-state checker from the QEMU tree
+# (when prepared), where an installed cpr-update looks for it.
 install-tools: $(BIN)/cpr-update $(MAN)
 	install -D -m 0755 $(BIN)/cpr-update $(DESTDIR)$(PREFIX)/bin/cpr-update
 	install -D -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/cpr-update.1
+	if [ -f build/qemu/scripts/vmstate-static-checker.py ]; then \
+		install -D -m 0755 build/qemu/scripts/vmstate-static-checker.py \
+			$(DESTDIR)$(PREFIX)/share/cpr-update/vmstate-static-checker.py; \
+	fi
 
 clean:
 	rm -rf $(BIN) build/guest build/metal-guest

@@ -20,6 +20,13 @@ tap_check "make install runs install-tools" \
 tap_check "cpr-update installed in PREFIX/bin, executable" [ -x "$prefix/bin/cpr-update" ]
 tap_check "installed cpr-update runs (--help names --pidfile)" \
     sh -c "'$prefix/bin/cpr-update' --help | grep -q -- '--pidfile'"
+# Where an installed cpr-update's pre-flight looks for QEMU's checker.
+if [ -f "$top/build/qemu/scripts/vmstate-static-checker.py" ]; then
+    tap_check "vmstate checker installed beside the tool" \
+        [ -x "$prefix/share/cpr-update/vmstate-static-checker.py" ]
+else
+    tap_skip "vmstate checker installed beside the tool" "no prepared QEMU tree"
+fi
 page=$prefix/share/man/man1/cpr-update.1
 tap_check "man page installed in PREFIX/share/man/man1" [ -f "$page" ]
 
