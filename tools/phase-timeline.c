@@ -143,18 +143,27 @@ static void dest_event(Timeline *tl, const TraceEvent *ev)
     }
 }
 
+/* The lines of the log at @path, or NULL with @errp set. */
+static GStrv read_lines(const char *path, GError **errp)
+{
+    g_autofree char *text = NULL;
+
+    if (!g_file_get_contents(path, &text, NULL, errp)) {
+        return NULL;
+    }
+    return g_strsplit(text, "\n", -1);
+}
+
 gboolean timeline_add_trace(Timeline *tl, const char *path, gboolean is_source,
                             GError **errp)
 {
-    g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
+    g_auto(GStrv) lines = read_lines(path, errp);
     g_autoptr(GArray) events = g_array_new(FALSE, FALSE, sizeof(TraceEvent));
     int nevents = 0;
 
-    if (!g_file_get_contents(path, &text, NULL, errp)) {
+    if (!lines) {
         return FALSE;
     }
-    lines = g_strsplit(text, "\n", -1);
     for (int i = 0; lines[i]; i++) {
         TraceEvent ev;
 
@@ -187,15 +196,13 @@ typedef struct {
 /* hbmon's "MS CONN HB seq=..." lines, on the wall clock. */
 static GArray *read_beats(const char *path, GError **errp)
 {
-    g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
+    g_auto(GStrv) lines = read_lines(path, errp);
     g_autoptr(GArray) beats = g_array_new(FALSE, FALSE, sizeof(Beat));
     gint64 t0 = 0;
 
-    if (!g_file_get_contents(path, &text, NULL, errp)) {
+    if (!lines) {
         return NULL;
     }
-    lines = g_strsplit(text, "\n", -1);
     for (int i = 0; lines[i]; i++) {
         double ms;
         int conn, off = 0;
