@@ -105,17 +105,10 @@ echo "# note: destination holds $(ls "/proc/$dst_pid/fd" 2>/dev/null | wc -l) fd
 # the last streams may be a moment after hostile-peer is done (and at
 # most the 10 s time limit for a client that stays connected).
 no_passed_fds() { alive && [ "$(passed_fds_left)" = 0 ]; }
-# Known open defect (issue 8): now and then an fd passed with a refused
-# state stays (1-5 per 1,100 streams, not reproducible with the stream
-# alone, so it depends on timing between connections).  Reported as a skip
-# naming the count until it is fixed; every other check here stays strict.
 if wait_until 15 no_passed_fds; then
     tap_ok "CPR states: no fd passed with a refused state is kept (within 15 s)"
-elif alive; then
-    tap_skip "CPR states: no fd passed with a refused state is kept" \
-        "known leak, $(passed_fds_left) fds of refused states kept (issue 8 open)"
 else
-    tap_fail "CPR states: no fd passed with a refused state is kept (QEMU died)"
+    tap_fail "CPR states: no fd passed with a refused state is kept ($(passed_fds_left) left; QEMU $(alive && echo alive || echo dead))"
 fi
 
 # The genuine source still gets through.
