@@ -58,7 +58,7 @@ static void flip_bit(PeerStream *s, guint bit)
 enum {
     CPR_WRONG_MAGIC, CPR_WRONG_VERSION, CPR_HEADER_FLIP, CPR_HUGE_NAMELEN,
     CPR_FD_WITHHELD, CPR_EXTRA_FD_TRUNCATED, CPR_GARBAGE, CPR_OVERSIZED_LIST,
-    CPR_OVERSIZED_NAME, CPR_N_KINDS
+    CPR_OVERSIZED_NAME, CPR_UNKNOWN_SUBSECTION, CPR_N_KINDS
 };
 
 PeerStream *mutate_cpr_state(const PeerStream *valid, const GArray *layout,
@@ -77,7 +77,8 @@ PeerStream *mutate_cpr_state(const PeerStream *valid, const GArray *layout,
     }
     kind = (index - len) % CPR_N_KINDS;
     r = rand_for(seed, index, kind);
-    if (!layout->len && (kind == CPR_HUGE_NAMELEN || kind == CPR_FD_WITHHELD)) {
+    if (!layout->len && (kind == CPR_HUGE_NAMELEN || kind == CPR_FD_WITHHELD ||
+                         kind == CPR_UNKNOWN_SUBSECTION)) {
         kind = CPR_GARBAGE;     /* no fd entry to work on */
     }
 
@@ -171,6 +172,23 @@ PeerStream *mutate_cpr_state(const PeerStream *valid, const GArray *layout,
         }
         *what = g_strdup_printf("cpr state of %u fds never terminated (%u bytes)",
                                 n, s->bytes->len);
+        return s;
+    }
+    case CPR_UNKNOWN_SUBSECTION: {
+        /*
+         * After an entry's fd, a subsection of "cpr fd" that QEMU does not
+         * know: the entry's load fails once its fd has been claimed.
+         */
+        guint k = g_rand_int_range(r, 0, layout->len);
+        const CprFdEntry *e = &g_array_index(layout, CprFdEntry, k);
+        static const char idstr[] = "cpr fd/unknown";
+        guint8 head[2] = { 0x05, sizeof(idstr) - 1 };  /* QEMU_VM_SUBSECTION */
+
+        s = peer_stream_copy(valid);
+        peer_stream_truncate(s, e->dummy_at + 1);
+        peer_stream_append(s, head, 2);
+        peer_stream_append(s, idstr, sizeof(idstr) - 1);
+        *what = g_strdup_printf("cpr state with an unknown subsection after fd %u", k);
         return s;
     }
     default: {     /* CPR_OVERSIZED_NAME */

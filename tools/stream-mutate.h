@@ -7,7 +7,8 @@
  * CPR states: first a truncation at every length of the valid state,
  * then in turn: wrong magic, wrong version, a flipped header bit, a name
  * length made huge, an fd withheld, extra fds with a truncation, garbage,
- * an oversized fd list never terminated, an oversized name cut short.
+ * an oversized fd list never terminated, an oversized name cut short, an
+ * unknown subsection right after an fd.
  *
  * Migration headers: a truncation at every length of the header, every
  * single bit flip, then in turn: wrong magic, wrong version, garbage,
