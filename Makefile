@@ -8,7 +8,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
 TOOLS := $(BIN)/qmp-call $(BIN)/hbmon $(BIN)/cpr-update $(BIN)/hostile-peer $(BIN)/cpr-capture \
-	$(BIN)/timeline
+	$(BIN)/timeline $(BIN)/startup-time
 UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client $(BIN)/test-same-args \
 	$(BIN)/test-stream-mutate \
 	$(BIN)/test-handover-args $(BIN)/test-compat-parse $(BIN)/test-phase-timeline
@@ -69,6 +69,9 @@ $(BIN)/cpr-capture: $(BIN)/cpr-capture.o $(PEER_OBJS)
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/test-stream-mutate: $(BIN)/test-stream-mutate.o $(BIN)/stream-mutate.o $(PEER_OBJS)
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/startup-time: $(BIN)/startup-time.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/hbmon: $(BIN)/hbmon.o $(BIN)/hb-stats.o $(BIN)/json-summary.o
