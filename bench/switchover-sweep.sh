@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Benchmark: the switch-over of a live update against guest RAM size, with
-# the bare-metal heartbeat guest (guest/metal) filling a part of its RAM.
+# the bare-metal heartbeat guest (guest/metal) or the Linux demo guest
+# filling a part of its RAM.
 # Each round runs every size and flow once, interleaved:
 #   stock-to-stock   stock cpr-transfer, stock QEMU 10.0.2 to itself
 #   cpr-update       stock QEMU 10.0.2 to our build through cpr-update
+#   cpr-update-alt   the same into SWEEP_ALT_QEMU (another build of ours,
+#                    e.g. the series without a patch, for before/after)
 #   precopy          plain (precopy) migration over a UNIX socket, stock to
 #                    stock, for contrast: RAM is copied, not kept in place
 # Per run: the source's downtime and the timeline (source stop to the
 # destination running and to the guest's first heartbeat through it, and
 # the heartbeat gap), the peak RSS of both QEMUs (VmHWM) and the host
 # memory of their guest-RAM memfds (counted once when they share it).
-# Medians and min-max per size and flow.  Samples in build/bench/sweep.tsv.
+# Medians and min-max per size and flow.  Samples in
+# build/bench/sweep-GUEST.tsv.
 #
 # Usage: bench/switchover-sweep.sh [ROUNDS]
+#   SWEEP_GUEST   metal (default) or linux (the demo guest, TCG only)
 #   SWEEP_SIZES   guest RAM sizes (default "512M 2G 8G 16G")
 #   SWEEP_FILL    RAM the guest fills and verifies (default 256M; it fills
 #                 below 4 GiB only)
@@ -28,13 +33,25 @@ rounds=${1:-5}
 read -r -a sizes <<< "${SWEEP_SIZES:-512M 2G 8G 16G}"
 read -r -a flows <<< "${SWEEP_FLOWS:-stock-to-stock cpr-update precopy}"
 precopy_max=$(numfmt --from=iec "${PRECOPY_MAX:-2G}")
-LU_GUEST_KIND=metal
-METAL_FILL=${SWEEP_FILL:-256M}
+LU_GUEST_KIND=${SWEEP_GUEST:-metal}
+case "$LU_GUEST_KIND" in
+    metal) METAL_FILL=${SWEEP_FILL:-256M} ;;
+    linux) GUEST_MIB=$(( $(numfmt --from=iec "${SWEEP_FILL:-256M}") >> 20 )) ;;
+    *) lu_die "SWEEP_GUEST must be metal or linux, not '$LU_GUEST_KIND'" ;;
+esac
+for f in "${flows[@]}"; do
+    case "$f" in
+        stock-to-stock|cpr-update|precopy) ;;
+        cpr-update-alt) [ -x "${SWEEP_ALT_QEMU:-}" ] ||
+            lu_die "flow cpr-update-alt needs SWEEP_ALT_QEMU, an executable QEMU" ;;
+        *) lu_die "unknown flow '$f' in SWEEP_FLOWS" ;;
+    esac
+done
 LU_TRACE=1
 out=$top/build/bench
 mkdir -p "$out"
-samples=$out/sweep.tsv
-printf 'round\tram\tflow\tdowntime_ms\tstop_to_running_ms\tstop_to_first_hb_ms\thb_gap_ms\tsrc_hwm_mib\tdst_hwm_mib\tmemfd_mib\n' > "$samples"
+samples=$out/sweep-$LU_GUEST_KIND.tsv
+printf 'round\tram\tflow\tdowntime_ms\tstop_to_running_ms\tstop_to_first_hb_ms\thb_gap_ms\tsrc_hwm_mib\tdst_hwm_mib\tmemfd_mib\tdst_load_ms\n' > "$samples"
 
 # Host memory of the guest-RAM memfd of QEMU $1 (MiB allocated) and its
 # inode, for telling a shared one from two.
@@ -68,10 +85,12 @@ one_run() {     # $1 round, $2 RAM size, $3 flow
     case "$3" in
         stock-to-stock) lu_stock_cpr_transfer "$STOCK_QEMU"; dst_pid=$dst_PID ;;
         precopy) precopy; dst_pid=$dst_PID ;;
-        cpr-update)
+        cpr-update|cpr-update-alt)
+            local bin=$OUR_QEMU
+            [ "$3" = cpr-update ] || bin=$SWEEP_ALT_QEMU
             lu_guest_args_array
             lu_cpr_update --keep-source --source-log "$LU_DIR/src.trace" -- \
-                "$OUR_QEMU" "${LU_GUEST_ARGS[@]}"
+                "$bin" "${LU_GUEST_ARGS[@]}"
             [ "$LU_UPDATE_RC" = 0 ] || lu_die "cpr-update failed: $(cat "$LU_DIR/update.err")"
             dst_pid=$LU_DST_PID
             dst_trace=$(jq -r .destination_trace "$LU_DIR/update.json")
@@ -99,10 +118,10 @@ one_run() {     # $1 round, $2 RAM size, $3 flow
     echo "sweep: round $1, $2, $3:"
     "$LU_BIN/timeline" --source "$LU_DIR/src.trace" --destination "$dst_trace" \
         --heartbeat "$LU_DIR/hb.log" | sed 's/^/  /'
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" \
         "$(jq -r .downtime <<< "$mig")" "$(jq -r .stop_to_running_ms "$tl")" \
         "$(jq -r .stop_to_first_heartbeat_ms "$tl")" "$(jq -r .heartbeat_gap_ms "$tl")" \
-        "$src_hwm" "$dst_hwm" "$memfd" >> "$samples"
+        "$src_hwm" "$dst_hwm" "$memfd" "$(jq -r .dest_load_ms "$tl")" >> "$samples"
     lu_cleanup
 }
 
@@ -120,14 +139,20 @@ for r in $(seq 1 "$rounds"); do
 done
 
 echo
-echo "switch-over against RAM size, metal guest filling $METAL_FILL, heartbeat every ${METAL_PERIOD_US} us, $LU_ACCEL, $rounds rounds: median (min-max)"
-printf '%-6s %-15s %15s %20s %20s %20s %14s %14s %12s\n' RAM flow "downtime ms" \
-    "stop->running ms" "stop->first hb ms" "heartbeat gap ms" "src RSS MiB" "dst RSS MiB" "memfd MiB"
+if [ "$LU_GUEST_KIND" = metal ]; then
+    what="metal guest filling $METAL_FILL, heartbeat every ${METAL_PERIOD_US} us"
+else
+    what="Linux guest filling $GUEST_MIB MiB, heartbeat every ${HB_PERIOD_MS} ms"
+fi
+echo "switch-over against RAM size, $what, $LU_ACCEL, $rounds rounds: median (min-max)"
+printf '%-6s %-15s %15s %20s %20s %20s %20s %14s %14s %12s\n' RAM flow "downtime ms" \
+    "dst load ms" "stop->running ms" "stop->first hb ms" "heartbeat gap ms" "src RSS MiB" \
+    "dst RSS MiB" "memfd MiB"
 for size in "${sizes[@]}"; do
     for f in "${flows[@]}"; do
         awk -F'\t' -v s="$size" -v f="$f" 'NR > 1 && $2 == s && $3 == f' "$samples" | grep -q . || continue
         printf '%-6s %-15s' "$size" "$f"
-        for col in 4 5 6 7 8 9 10; do
+        for col in 4 11 5 6 7 8 9 10; do
             awk -F'\t' -v s="$size" -v f="$f" -v c="$col" 'NR > 1 && $2 == s && $3 == f { print $c }' "$samples" |
                 sort -g | awk '{ v[NR] = $1 } END {
                     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
@@ -136,6 +161,7 @@ for size in "${sizes[@]}"; do
         echo
     done
 done
+echo "dst load: the destination loading the device state (first section to loaded)."
 echo "stop->running / stop->first hb: from the source's stop to the destination running"
 echo "and to the first heartbeat through it (trace logs and hbmon, host clock)."
 echo "RSS: peak (VmHWM) of each QEMU process; memfd: host memory of guest RAM (both sides)."
