@@ -84,13 +84,16 @@ lu_init() {
 
 lu_qmp() { "$LU_BIN/qmp-call" -t "$LU_TIMEOUT" "$@"; }
 
-# lu_wait_for DESCRIPTION COMMAND...: poll until COMMAND succeeds.
+# lu_wait_for DESCRIPTION COMMAND...: poll until COMMAND succeeds, every
+# LU_POLL_S seconds.  A poll is a few processes (often a qmp-call): on 2
+# cores a fast poll competes with the QEMUs, which benchmarks must avoid.
+LU_POLL_S=${LU_POLL_S:-0.02}
 lu_wait_for() {
     local what=$1 deadline=$(( $(lu_now_ms) + LU_TIMEOUT * 1000 ))
     shift
     until "$@"; do
         [ "$(lu_now_ms)" -lt "$deadline" ] || lu_die "timed out waiting for $what"
-        sleep 0.02
+        sleep "$LU_POLL_S"
     done
 }
 
