@@ -17,6 +17,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/lib/live-update.sh"
+. "$top/bench/stats.sh"
 rounds=${1:-7}
 flows=(stock-to-stock stock-to-ours precreate cpr-update)
 out=$top/build/bench
@@ -78,10 +79,9 @@ printf '%-16s %18s %18s %22s %18s %20s %20s\n' flow "downtime ms" "source total 
 for f in "${flows[@]}"; do
     printf '%-16s' "$f"
     for col in 3 4 5 6 7 8; do
-        awk -F'\t' -v f="$f" -v c="$col" 'NR > 1 && $2 == f { print $c }' "$samples" |
-            sort -g | awk '{ v[NR] = $1 } END {
-                m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-                printf " %9.1f (%.1f-%.1f)", m, v[1], v[NR] }'
+        read -r m lo hi < <(awk -F'\t' -v f="$f" -v c="$col" \
+            'NR > 1 && $2 == f { print $c }' "$samples" | median_min_max)
+        printf ' %9.1f (%.1f-%.1f)' "$m" "$lo" "$hi"
     done
     echo
 done

@@ -8,6 +8,7 @@ set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 SAMPLES.tsv OUT.svg [TITLE]" >&2; exit 2; }
 samples=$1 out=$2 title=${3:-switch-over against guest RAM}
 [ -r "$samples" ] || { echo "plot-sweep: cannot read $samples" >&2; exit 1; }
+. "$(dirname "$0")/stats.sh"
 command -v gnuplot >/dev/null || { echo "plot-sweep: needs gnuplot (apt-get install gnuplot-nox)" >&2; exit 1; }
 dat=$(mktemp -d)
 trap 'rm -rf "$dat"' EXIT
@@ -15,11 +16,10 @@ trap 'rm -rf "$dat"' EXIT
 # One file per flow: RAM in GiB, then median/min/max of a column, twice
 # (heartbeat gap: column 7; stop -> running: column 5).
 stats() {       # $1 flow, $2 size, $3 column
-    awk -F'\t' -v f="$1" -v s="$2" -v c="$3" 'NR > 1 && $3 == f && $2 == s { print $c }' "$samples" |
-        sort -g | awk '{ v[NR] = $1 } END {
-            if (!NR) exit 1
-            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf " %s %s %s", m, v[1], v[NR] }'
+    local m lo hi
+    read -r m lo hi < <(awk -F'\t' -v f="$1" -v s="$2" -v c="$3" \
+        'NR > 1 && $3 == f && $2 == s { print $c }' "$samples" | median_min_max) || return 1
+    printf ' %s %s %s' "$m" "$lo" "$hi"
 }
 mapfile -t flows < <(awk -F'\t' 'NR > 1 && !seen[$3]++ { print $3 }' "$samples")
 mapfile -t sizes < <(awk -F'\t' 'NR > 1 && !seen[$2]++ { print $2 }' "$samples")

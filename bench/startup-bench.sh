@@ -18,6 +18,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/lib/live-update.sh"
+. "$top/bench/stats.sh"
 runs=${1:-11}
 qemu=${2:-$OUR_QEMU}
 ram=${STARTUP_RAM:-2G}
@@ -64,9 +65,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 # stats MODE COLUMN: "median min max" of the column over the measured rounds.
 stats() {
     awk -F'\t' -v m="$1" -v c="$2" 'NR > 1 && $1 > 0 && $2 == m { print $c }' "$samples" |
-        sort -g | awk '{ v[NR] = $1 } END {
-            md = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-            print md, v[1], v[NR] }'
+        median_min_max
 }
 
 echo "start-up of $qemu"

@@ -29,6 +29,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/lib/live-update.sh"
+. "$top/bench/stats.sh"
 rounds=${1:-5}
 read -r -a sizes <<< "${SWEEP_SIZES:-512M 2G 8G 16G}"
 read -r -a flows <<< "${SWEEP_FLOWS:-stock-to-stock cpr-update precopy}"
@@ -159,10 +160,9 @@ for size in "${sizes[@]}"; do
         awk -F'\t' -v s="$size" -v f="$f" 'NR > 1 && $2 == s && $3 == f' "$samples" | grep -q . || continue
         printf '%-6s %-15s' "$size" "$f"
         for col in 4 11 5 6 7 8 9 10; do
-            awk -F'\t' -v s="$size" -v f="$f" -v c="$col" 'NR > 1 && $2 == s && $3 == f { print $c }' "$samples" |
-                sort -g | awk '{ v[NR] = $1 } END {
-                    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-                    printf " %7.1f (%.1f-%.1f)", m, v[1], v[NR] }'
+            read -r m lo hi < <(awk -F'\t' -v s="$size" -v f="$f" -v c="$col" \
+                'NR > 1 && $2 == s && $3 == f { print $c }' "$samples" | median_min_max)
+            printf ' %7.1f (%.1f-%.1f)' "$m" "$lo" "$hi"
         done
         echo
     done
