@@ -7,6 +7,12 @@
 #   cpr-update       stock QEMU 10.0.2 to our build through cpr-update
 #   cpr-update-alt   the same into SWEEP_ALT_QEMU (another build of ours,
 #                    e.g. the series without a patch, for before/after)
+#   cpr-update-vmdesc  the same with --keep-vmdesc: the source builds and
+#                    sends the vmstate description, as without cpr-update
+#   ours             our build to our build through cpr-update: the source
+#                    stops late (cpr-late-stop) and sends no description
+#   ours-late-vmdesc   the same with --keep-vmdesc
+#   ours-early-vmdesc  the same with --early-stop --keep-vmdesc: as stock
 #   precopy          plain (precopy) migration over a UNIX socket, stock to
 #                    stock, for contrast: RAM is copied, not kept in place
 # Per run: the source's downtime and the timeline (source stop to the
@@ -42,7 +48,7 @@ case "$LU_GUEST_KIND" in
 esac
 for f in "${flows[@]}"; do
     case "$f" in
-        stock-to-stock|cpr-update|precopy) ;;
+        stock-to-stock|cpr-update|cpr-update-vmdesc|precopy|ours|ours-late-vmdesc|ours-early-vmdesc) ;;
         cpr-update-alt) [ -x "${SWEEP_ALT_QEMU:-}" ] ||
             lu_die "flow cpr-update-alt needs SWEEP_ALT_QEMU, an executable QEMU" ;;
         *) lu_die "unknown flow '$f' in SWEEP_FLOWS" ;;
@@ -87,16 +93,23 @@ precopy() {
 one_run() {     # $1 round, $2 RAM size, $3 flow
     local dst_pid dst_trace mig tl n src_m dst_m memfd
     GUEST_RAM=$2
-    lu_start_guest
+    case "$3" in
+        ours*) LU_SOURCE_QEMU=$OUR_QEMU lu_start_guest ;;
+        *) lu_start_guest ;;
+    esac
     dst_trace=$LU_DIR/dst.trace
     case "$3" in
         stock-to-stock) lu_stock_cpr_transfer "$STOCK_QEMU"; dst_pid=$dst_PID ;;
         precopy) precopy; dst_pid=$dst_PID ;;
-        cpr-update|cpr-update-alt)
-            local bin=$OUR_QEMU
-            [ "$3" = cpr-update ] || bin=$SWEEP_ALT_QEMU
+        cpr-update*|ours*)
+            local bin=$OUR_QEMU opts=()
+            case "$3" in
+                cpr-update-alt) bin=$SWEEP_ALT_QEMU ;;
+                *-early-vmdesc) opts=(--early-stop --keep-vmdesc) ;;
+                *-vmdesc) opts=(--keep-vmdesc) ;;
+            esac
             lu_guest_args_array
-            lu_cpr_update --keep-source --source-log "$LU_DIR/src.trace" -- \
+            lu_cpr_update --keep-source --source-log "$LU_DIR/src.trace" "${opts[@]}" -- \
                 "$bin" "${LU_GUEST_ARGS[@]}"
             [ "$LU_UPDATE_RC" = 0 ] || lu_die "cpr-update failed: $(cat "$LU_DIR/update.err")"
             dst_pid=$LU_DST_PID
@@ -152,13 +165,13 @@ else
     what="Linux guest filling $GUEST_MIB MiB, heartbeat every ${HB_PERIOD_MS} ms"
 fi
 echo "switch-over against RAM size, $what, $LU_ACCEL, $rounds rounds: median (min-max)"
-printf '%-6s %-15s %15s %20s %20s %20s %20s %14s %14s %12s\n' RAM flow "downtime ms" \
+printf '%-6s %-17s %15s %20s %20s %20s %20s %14s %14s %12s\n' RAM flow "downtime ms" \
     "dst load ms" "stop->running ms" "stop->first hb ms" "heartbeat gap ms" "src RSS MiB" \
     "dst RSS MiB" "memfd MiB"
 for size in "${sizes[@]}"; do
     for f in "${flows[@]}"; do
         awk -F'\t' -v s="$size" -v f="$f" 'NR > 1 && $2 == s && $3 == f' "$samples" | grep -q . || continue
-        printf '%-6s %-15s' "$size" "$f"
+        printf '%-6s %-17s' "$size" "$f"
         for col in 4 11 5 6 7 8 9 10; do
             read -r m lo hi < <(awk -F'\t' -v s="$size" -v f="$f" -v c="$col" \
                 'NR > 1 && $2 == s && $3 == f { print $c }' "$samples" | median_min_max)
@@ -167,7 +180,8 @@ for size in "${sizes[@]}"; do
         echo
     done
 done
-echo "dst load: the destination loading the device state (first section to loaded)."
+echo "dst load: the destination loading the device state, from its start (or from the"
+echo "source's stop, if later: with cpr-late-stop the setup is read before it) to loaded."
 echo "stop->running / stop->first hb: from the source's stop to the destination running"
 echo "and to the first heartbeat through it (trace logs and hbmon, host clock)."
 echo "RSS: peak (VmHWM) of each QEMU process; memfd: host memory of guest RAM (both sides)."

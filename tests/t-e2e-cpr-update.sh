@@ -21,6 +21,16 @@ tap_check "explicit: report downtime = source's" \
     [ "$(lu_jq '.downtime_ms' <<< "$report")" = "$(lu_jq '.downtime' <<< "$mig")" ]
 tap_check "explicit: report total time = source's" \
     [ "$(lu_jq '.source_total_time_ms' <<< "$report")" = "$(lu_jq '."total-time"' <<< "$mig")" ]
+tap_check "explicit: a stock source stops the guest at the connect" \
+    [ "$(lu_jq '.source_stop' <<< "$report")" = at-connect ]
+tap_check "explicit: the stock source sent no vmstate description" \
+    [ "$(lu_jq '.vmdesc_sent' <<< "$report")" = false -a \
+      "$(lu_qmp "$LU_DIR/src.qmp" qom-get '{"path":"/machine","property":"suppress-vmdesc"}')" = true ]
+# A destination expecting a description the source left out says so.
+dst_vmdesc=$(lu_qmp "$LU_DST_QMP" qom-get '{"path":"/machine","property":"suppress-vmdesc"}')
+tap_check "explicit: the destination expected none, and describes its own again" \
+    [ "$(grep -c 'Expected vmdescription' "$(dirname "$LU_DST_QMP")/qemu.log")" = 0 -a \
+      "$dst_vmdesc" = false ]
 tap_check "explicit: main channel on a real TCP port" \
     grep -Eq '^tcp:127.0.0.1:[1-9][0-9]*$' <<< "$(lu_jq '.main_channel' <<< "$report")"
 tap_check "explicit: every step reported done" \

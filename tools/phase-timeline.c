@@ -306,12 +306,26 @@ gboolean timeline_ms(const Timeline *tl, Phase p, double *ms)
     return TRUE;
 }
 
+/*
+ * A source with cpr-late-stop sends the stream's setup sections while the
+ * guest still runs, so the destination's load can start before the stop:
+ * only the part of the load inside the pause counts.
+ */
+static gint64 span_start(const Timeline *tl, Phase from)
+{
+    if (from == PHASE_DEST_LOAD_START &&
+        tl->t_us[PHASE_SOURCE_STOP] > tl->t_us[from]) {
+        return tl->t_us[PHASE_SOURCE_STOP];
+    }
+    return tl->t_us[from];
+}
+
 static gboolean span_ms(const Timeline *tl, Phase from, Phase to, double *ms)
 {
     if (!tl->t_us[from] || !tl->t_us[to]) {
         return FALSE;
     }
-    *ms = (tl->t_us[to] - tl->t_us[from]) / 1000.0;
+    *ms = (tl->t_us[to] - span_start(tl, from)) / 1000.0;
     return TRUE;
 }
 
@@ -325,7 +339,7 @@ static const struct {
       PHASE_SOURCE_STOP, PHASE_HB_FIRST_DEST },
     { "running_to_first_heartbeat_ms", "destination running -> first heartbeat",
       PHASE_DEST_RUNNING, PHASE_HB_FIRST_DEST },
-    { "dest_load_ms", "destination state load",
+    { "dest_load_ms", "destination state load (in the pause)",
       PHASE_DEST_LOAD_START, PHASE_DEST_LOAD_END },
     { "heartbeat_gap_ms", "guest-visible pause (heartbeat gap)",
       PHASE_HB_LAST_SOURCE, PHASE_HB_FIRST_DEST },

@@ -135,6 +135,41 @@ static void test_source_migrated_twice(void)
     g_unlink(src);
 }
 
+/*
+ * A source with cpr-late-stop: the destination's load starts (setup
+ * sections) before the source's stop; its length counts from the stop.
+ */
+static void test_load_starts_before_stop(void)
+{
+    g_autofree char *src = write_tmp(
+        "1@30.000000:cpr_state_save cpr-transfer mode\n"
+        "1@30.010000:runstate_set current_run_state 9 (running) new_state 7 (finish-migrate)\n"
+        "2@30.014000:migrate_set_state new state completed\n");
+    g_autofree char *dst = write_tmp(
+        "5@30.008000:loadvm_state_setup \n"
+        "5@30.013000:qemu_loadvm_state_post_main 0\n"
+        "5@30.013500:runstate_set current_run_state 1 (inmigrate) new_state 9 (running)\n");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) json = NULL;
+    JsonObject *o;
+    Timeline tl;
+    double ms;
+
+    timeline_init(&tl);
+    g_assert_true(timeline_add_trace(&tl, src, TRUE, &err));
+    g_assert_true(timeline_add_trace(&tl, dst, FALSE, &err));
+    g_assert_true(timeline_ms(&tl, PHASE_DEST_LOAD_START, &ms));
+    g_assert_cmpfloat_with_epsilon(ms, -2.0, 1e-9);
+    json = timeline_to_json(&tl);
+    o = json_node_get_object(json);
+    g_assert_cmpfloat_with_epsilon(json_object_get_double_member(o, "dest_load_ms"),
+                                   3.0, 1e-9);
+    g_assert_cmpfloat_with_epsilon(json_object_get_double_member(o, "stop_to_running_ms"),
+                                   3.5, 1e-9);
+    g_unlink(src);
+    g_unlink(dst);
+}
+
 static void test_missing(void)
 {
     g_autofree char *src = write_tmp("not a trace log\n");
@@ -181,6 +216,7 @@ int main(int argc, char **argv)
     g_test_add_func("/timeline/parse-line", test_parse_line);
     g_test_add_func("/timeline/phases", test_phases);
     g_test_add_func("/timeline/source-migrated-twice", test_source_migrated_twice);
+    g_test_add_func("/timeline/load-starts-before-stop", test_load_starts_before_stop);
     g_test_add_func("/timeline/missing", test_missing);
     return g_test_run();
 }

@@ -37,6 +37,18 @@ static void test_drops_what_must_not_repeat(void)
           "-qmp unix:/run/vm/qmp.sock,server=on,wait=off");
 }
 
+/* cpr-update's own "-machine suppress-vmdesc=on" goes; other -machine stay. */
+static void test_drops_own_vmdesc_option(void)
+{
+    const char *argv[] = {
+        "qemu", "-machine", "pc,aux-ram-share=on", "-machine", "suppress-vmdesc=on",
+        "-machine", "suppress-vmdesc=off", NULL
+    };
+
+    check(argv, "/x", "-machine pc,aux-ram-share=on -machine suppress-vmdesc=off",
+          "-machine suppress-vmdesc=on");
+}
+
 static void test_mon_and_its_chardev(void)
 {
     const char *argv[] = {
@@ -82,6 +94,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/same-args/drops", test_drops_what_must_not_repeat);
+    g_test_add_func("/same-args/vmdesc-option", test_drops_own_vmdesc_option);
     g_test_add_func("/same-args/mon-chardev", test_mon_and_its_chardev);
     g_test_add_func("/same-args/option-like-argument",
                     test_argument_that_looks_like_an_option);

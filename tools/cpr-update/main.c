@@ -66,6 +66,14 @@ static void usage(FILE *out)
 "                            runs the guest (and tell systemd, under it)\n"
 "      --run-dir DIR         where to make the private run directory\n"
 "                            (default $XDG_RUNTIME_DIR, else /tmp)\n"
+"      --early-stop          let the source stop the guest when the main\n"
+"                            channel connects, as stock cpr-transfer does, even\n"
+"                            if it has the cpr-late-stop capability (default:\n"
+"                            on, for a shorter pause)\n"
+"      --keep-vmdesc         let the source describe the device state in the\n"
+"                            stream (its machine's suppress-vmdesc as it is;\n"
+"                            default: off during the update, which shortens\n"
+"                            the pause)\n"
 "      --timeline            report the update's phases from trace logs (the\n"
 "                            destination logs to RUNDIR/trace.log)\n"
 "      --source-log FILE     the source's trace log (-msg timestamp=on -D FILE\n"
@@ -150,6 +158,8 @@ int main(int argc, char **argv)
         { "run-dir", required_argument, NULL, 'r' },
         { "greeting-timeout", required_argument, NULL, 'g' },
         { "pidfile", required_argument, NULL, 'p' },
+        { "early-stop", no_argument, NULL, 'E' },
+        { "keep-vmdesc", no_argument, NULL, 'D' },
         { "timeline", no_argument, NULL, 'L' },
         { "source-log", required_argument, NULL, 'S' },
         { "verbose", no_argument, NULL, 'v' },
@@ -193,6 +203,8 @@ int main(int argc, char **argv)
             }
             break;
         case 'p': opt.pidfile = optarg; break;
+        case 'E': opt.early_stop = TRUE; break;
+        case 'D': opt.keep_vmdesc = TRUE; break;
         case 'L': opt.timeline = TRUE; break;
         case 'S': opt.source_log = optarg; opt.timeline = TRUE; break;
         case 'v': opt.verbose = TRUE; break;

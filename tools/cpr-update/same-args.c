@@ -14,6 +14,18 @@ static gboolean in_list(const char *const *list, const char *name)
     return g_strv_contains(list, name);
 }
 
+/*
+ * The option cpr-update gives a destination when the source sends no
+ * vmstate description (vmdesc.h).  It adds it again whenever the source
+ * (read at run time) leaves the description out, so repeating it would
+ * only pile up copies over a series of updates.
+ */
+static gboolean is_vmdesc_option(const char *name, const char *arg)
+{
+    return arg && g_str_equal(name, "machine") &&
+           g_str_equal(arg, "suppress-vmdesc=on");
+}
+
 /* The path= (or unix:PATH) of a chardev or monitor specification. */
 static char *socket_path_of(const char *spec)
 {
@@ -148,7 +160,7 @@ GPtrArray *same_args_rewrite(const char *const *argv,
         if (qemu_args_takes_arg(name) && argv[i + 1]) {
             arg = argv[i + 1];
         }
-        drop = in_list(dropped_options, name) ||
+        drop = in_list(dropped_options, name) || is_vmdesc_option(name, arg) ||
                (arg && is_source_monitor(name, arg, source_qmp_path, ids));
         if (drop) {
             if (dropped) {

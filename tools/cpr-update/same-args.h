@@ -3,7 +3,8 @@
  *
  * Takes the source's argv (from /proc/PID/cmdline) and keeps everything
  * except what must not be repeated on a live-update destination:
- * -incoming, -S, -daemonize, -pidfile, -preconfig, -precreate, and the
+ * -incoming, -S, -daemonize, -pidfile, -preconfig, -precreate, the
+ * "-machine suppress-vmdesc=on" cpr-update adds itself (vmdesc.h), and the
  * monitor on the socket cpr-update talks to (the source's own, which the
  * destination must not take over while the source still uses it; the
  * destination gets a private one).

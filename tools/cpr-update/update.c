@@ -2,10 +2,12 @@
 #include "update.h"
 #include "compat-check.h"
 #include "preflight.h"
+#include "source-late-stop.h"
 #include "source-monitor.h"
 #include "supervise.h"
 #include "tap-handover.h"
 #include "update-timeline.h"
+#include "vmdesc.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -151,7 +153,7 @@ static gboolean connect_source(Update *u)
 {
     g_autoptr(GError) err = NULL;
     g_autofree char *status = NULL;
-    g_autoptr(JsonNode) params = NULL;
+    g_autoptr(JsonNode) params = NULL, caps = NULL;
 
     if (!begin_step(u, "connect-source")) {
         return FALSE;
@@ -174,8 +176,11 @@ static gboolean connect_source(Update *u)
     u->was_running = g_str_equal(status, "running");
     params = src_cmd(u, "query-migrate-parameters", NULL);
     u->orig_mode = member_string(params, "mode");
+    caps = src_cmd(u, "query-migrate-capabilities", NULL);
+    u->late_stop = source_late_stop_state(caps);
+    u->vmdesc = vmdesc_state(u->src, u->opt->step_timeout_ms);
     end_step(u);
-    return params != NULL;
+    return params != NULL && caps != NULL;
 }
 
 /* First, before anything touches the guest: what the update would break. */
@@ -321,6 +326,13 @@ static gboolean make_run_dir(Update *u)
     return TRUE;
 }
 
+/* Will the source leave the vmstate description out (vmdesc.h)? */
+static gboolean vmdesc_suppressed_at_migrate(Update *u)
+{
+    return u->vmdesc == VMDESC_SUPPRESSED ||
+           (u->vmdesc == VMDESC_SENT && !u->opt->keep_vmdesc);
+}
+
 static gboolean launch_destination(Update *u)
 {
     g_autoptr(GError) err = NULL;
@@ -344,6 +356,9 @@ static gboolean launch_destination(Update *u)
     g_ptr_array_add(argv, g_strdup("defer"));
     g_ptr_array_add(argv, g_strdup("-qmp"));
     g_ptr_array_add(argv, g_strdup_printf("unix:%s,server=on,wait=off", u->dst_qmp));
+    if (vmdesc_suppressed_at_migrate(u)) {
+        vmdesc_add_dest_args(argv);
+    }
     update_timeline_dest_args(u, argv);
     log = g_build_filename(u->run_dir, "qemu.log", NULL);
     fd_handover_spawn_fds(&u->fds, source_fds, target_fds);
@@ -419,7 +434,9 @@ static gboolean configure_destination(Update *u)
         JsonObject *c = json_array_get_object_element(list, i);
         const char *name = c ? json_object_get_string_member_with_default(c, "capability", NULL) : NULL;
 
+        /* events: set below; cpr-late-stop: the source's own business. */
         if (name && !g_str_equal(name, "events") &&
+            !g_str_equal(name, SOURCE_LATE_STOP_CAPABILITY) &&
             json_object_get_boolean_member_with_default(c, "state", FALSE)) {
             json_builder_begin_object(b);
             json_builder_set_member_name(b, "capability");
@@ -595,6 +612,45 @@ static gboolean end_dry_run(Update *u)
     return TRUE;
 }
 
+/*
+ * Where the source can, have it stop the guest after its migration
+ * thread's setup rather than at the main channel's connect (a shorter
+ * pause), unless --early-stop.
+ */
+static gboolean source_stop_late(Update *u)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (u->late_stop != LATE_STOP_OFF || u->opt->early_stop) {
+        return TRUE;
+    }
+    u->late_stop_changed = TRUE;
+    if (!source_late_stop_set(u->src, TRUE, u->opt->step_timeout_ms, &err)) {
+        fail(u, "source: cannot set %s: %s", SOURCE_LATE_STOP_CAPABILITY,
+             err->message);
+        return FALSE;
+    }
+    u->late_stop = LATE_STOP_ON;
+    return TRUE;
+}
+
+/* The source, like the destination, without the vmstate description. */
+static gboolean source_skip_vmdesc(Update *u)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (u->vmdesc != VMDESC_SENT || !vmdesc_suppressed_at_migrate(u)) {
+        return TRUE;
+    }
+    u->vmdesc_changed = TRUE;
+    if (!vmdesc_set_suppressed(u->src, TRUE, u->opt->step_timeout_ms, &err)) {
+        fail(u, "source: cannot set the machine's %s: %s", VMDESC_PROPERTY,
+             err->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean start_migration(Update *u, const char *port)
 {
     g_autofree char *maddr = main_addr(u, port);
@@ -609,7 +665,7 @@ static gboolean start_migration(Update *u, const char *port)
     }
     u->mode_changed = TRUE;
     r1 = src_cmd(u, "migrate-set-parameters", "{\"mode\":\"cpr-transfer\"}");
-    if (!r1) {
+    if (!r1 || !source_stop_late(u) || !source_skip_vmdesc(u)) {
         return FALSE;
     }
     end_step(u);
@@ -808,6 +864,25 @@ static gboolean announce_destination(Update *u)
     return TRUE;
 }
 
+/*
+ * The destination describes its stream again, as the source did before
+ * cpr-update turned that off: a later migration's destination may expect
+ * the description.  Only a warning if it cannot: the guest has moved.
+ */
+static void restore_dest_vmdesc(Update *u)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (u->vmdesc_changed &&
+        !vmdesc_set_suppressed(u->dst, FALSE, u->opt->step_timeout_ms, &err)) {
+        g_autofree char *w = g_strdup_printf(
+            "the destination's %s stays on: %s", VMDESC_PROPERTY, err->message);
+
+        g_ptr_array_add(u->warnings, g_steal_pointer(&w));
+        warn_all(u, u->warnings->len - 1);
+    }
+}
+
 static gboolean verify_and_finish(Update *u)
 {
     g_autofree char *dst = NULL, *src = NULL;
@@ -832,6 +907,7 @@ static gboolean verify_and_finish(Update *u)
         fail(u, "source is '%s', expected 'postmigrate'", src);
         return FALSE;
     }
+    restore_dest_vmdesc(u);
     end_step(u);
 
     return announce_destination(u) && (u->opt->keep_source || quit_source(u));
@@ -894,6 +970,12 @@ static int rollback(Update *u)
     }
     /* The source's tap queues as it left them. */
     tap_detach_queues(u->reattached_queues);
+    if (u->late_stop_changed) {
+        ok = source_late_stop_set(u->src, FALSE, u->opt->step_timeout_ms, NULL) && ok;
+    }
+    if (u->vmdesc_changed) {
+        ok = vmdesc_set_suppressed(u->src, FALSE, u->opt->step_timeout_ms, NULL) && ok;
+    }
     if (u->orig_mode && u->mode_changed) {
         g_autofree char *args = g_strdup_printf("{\"mode\":\"%s\"}", u->orig_mode);
         g_autoptr(JsonNode) r = qmp_client_execute_json(u->src, "migrate-set-parameters",

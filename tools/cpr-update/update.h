@@ -13,6 +13,8 @@
 #include "dest-process.h"
 #include "fd-handover.h"
 #include "qmp-client.h"
+#include "source-late-stop.h"
+#include "vmdesc.h"
 #include "socket-handover.h"
 
 /* Exit codes of cpr-update (documented in docs/cpr-update.md). */
@@ -35,6 +37,8 @@ typedef struct {
     gboolean verbose;
     gboolean check_only;        /* --check: pre-flight and dry run, no update */
     const char *vmstate_checker;    /* NULL: the default places */
+    gboolean early_stop;        /* --early-stop: not cpr-late-stop */
+    gboolean keep_vmdesc;       /* --keep-vmdesc: the source's as it is */
     gboolean timeline;          /* --timeline: phases from trace logs */
     const char *source_log;     /* --source-log: the source's trace log */
     int step_timeout_ms;
@@ -68,6 +72,10 @@ typedef struct {
     char *orig_mode;
     Compat compat;              /* the pre-flight checks and their results */
     gboolean was_running, mode_changed, migrate_issued, handed_over;
+    LateStopState late_stop;    /* the source's cpr-late-stop capability */
+    gboolean late_stop_changed; /* we turned it on: off again on rollback */
+    VmdescState vmdesc;         /* the source's vmstate description */
+    gboolean vmdesc_changed;    /* we suppressed it: restored (vmdesc.h) */
     GArray *steps;              /* UpdateStep */
     const char *step;           /* current or failed step */
     char *error;
