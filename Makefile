@@ -11,7 +11,8 @@ TOOLS := $(BIN)/qmp-call $(BIN)/hbmon $(BIN)/cpr-update $(BIN)/hostile-peer $(BI
 	$(BIN)/timeline $(BIN)/startup-time
 UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client $(BIN)/test-same-args \
 	$(BIN)/test-stream-mutate \
-	$(BIN)/test-handover-args $(BIN)/test-compat-parse $(BIN)/test-phase-timeline
+	$(BIN)/test-handover-args $(BIN)/test-compat-parse $(BIN)/test-phase-timeline \
+	$(BIN)/test-source-late-stop
 
 .PHONY: all tools unit-tests man deps prepare qemu guest metal-guest demo check export install \
 	install-tools install-qemu clean
@@ -54,6 +55,10 @@ $(BIN)/test-same-args: $(BIN)/test-same-args.o $(BIN)/cpr-update-same-args.o \
 $(BIN)/test-handover-args: $(BIN)/test-handover-args.o \
 	$(addprefix $(BIN)/cpr-update-,qemu-args.o fd-handover.o tap-handover.o \
 	socket-handover.o preflight.o same-args.o)
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/test-source-late-stop: $(BIN)/test-source-late-stop.o \
+	$(BIN)/cpr-update-source-late-stop.o $(BIN)/qmp-client.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/test-compat-parse: $(BIN)/test-compat-parse.o \

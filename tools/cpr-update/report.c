@@ -71,10 +71,10 @@ void report_print_text(const Update *u, int rc, FILE *out)
             source_int(u, "downtime"));
     fprintf(out, "  source total time  %" G_GINT64_FORMAT " ms (source-reported)\n",
             source_int(u, "total-time"));
-    fprintf(out, "  source stop        %s\n", u->late_stop == LATE_STOP_ON ?
+    fprintf(out, "  source stop        %s\n", u->late_stop.state == LATE_STOP_ON ?
             "after its setup (cpr-late-stop)" : "at the main channel's connect");
-    fprintf(out, "  vmstate description %s\n", u->vmdesc == VMDESC_SUPPRESSED ||
-            u->vmdesc_changed ? "not sent" : "sent");
+    fprintf(out, "  vmstate description %s\n",
+            vmdesc_sent(&u->vmdesc) ? "sent" : "not sent");
     fprintf(out, "  total              %" G_GINT64_FORMAT " ms\n", total);
     fprintf(out, "  steps             ");
     for (guint i = 0; i < u->steps->len; i++) {
@@ -124,11 +124,10 @@ void report_print_json(const Update *u, int rc, FILE *out)
         json_builder_set_member_name(b, "source_total_time_ms");
         json_builder_add_int_value(b, source_int(u, "total-time"));
         json_builder_set_member_name(b, "source_stop");
-        json_builder_add_string_value(b, u->late_stop == LATE_STOP_ON ?
+        json_builder_add_string_value(b, u->late_stop.state == LATE_STOP_ON ?
                                       "late" : "at-connect");
         json_builder_set_member_name(b, "vmdesc_sent");
-        json_builder_add_boolean_value(b, !(u->vmdesc == VMDESC_SUPPRESSED ||
-                                            u->vmdesc_changed));
+        json_builder_add_boolean_value(b, vmdesc_sent(&u->vmdesc));
     }
     json_builder_set_member_name(b, "warnings");
     json_builder_begin_array(b);

@@ -1,12 +1,14 @@
 /* When the source stops its guest; see source-late-stop.h. */
 #include "source-late-stop.h"
 
-LateStopState source_late_stop_state(JsonNode *capabilities)
+void source_late_stop_read(SourceLateStop *ls, JsonNode *capabilities)
 {
     JsonArray *list;
 
+    ls->state = LATE_STOP_ABSENT;
+    ls->changed = FALSE;
     if (!capabilities || !JSON_NODE_HOLDS_ARRAY(capabilities)) {
-        return LATE_STOP_ABSENT;
+        return;
     }
     list = json_node_get_array(capabilities);
     for (guint i = 0; i < json_array_get_length(list); i++) {
@@ -16,15 +18,15 @@ LateStopState source_late_stop_state(JsonNode *capabilities)
                                    c, "capability", NULL) : NULL;
 
         if (g_strcmp0(name, SOURCE_LATE_STOP_CAPABILITY) == 0) {
-            return json_object_get_boolean_member_with_default(c, "state", FALSE)
-                   ? LATE_STOP_ON : LATE_STOP_OFF;
+            ls->state = json_object_get_boolean_member_with_default(c, "state", FALSE)
+                        ? LATE_STOP_ON : LATE_STOP_OFF;
+            return;
         }
     }
-    return LATE_STOP_ABSENT;
 }
 
-gboolean source_late_stop_set(QmpClient *src, gboolean on, int timeout_ms,
-                              GError **errp)
+static gboolean set_capability(QmpClient *src, gboolean on, int timeout_ms,
+                               GError **errp)
 {
     g_autofree char *args = g_strdup_printf(
         "{\"capabilities\":[{\"capability\":\"%s\",\"state\":%s}]}",
@@ -33,4 +35,30 @@ gboolean source_late_stop_set(QmpClient *src, gboolean on, int timeout_ms,
                                                      args, timeout_ms, errp);
 
     return r != NULL;
+}
+
+gboolean source_late_stop_enable(SourceLateStop *ls, QmpClient *src,
+                                 int timeout_ms, GError **errp)
+{
+    if (ls->state != LATE_STOP_OFF) {
+        return TRUE;
+    }
+    /* Restored even if the reply is lost: it may have been set. */
+    ls->changed = TRUE;
+    if (!set_capability(src, TRUE, timeout_ms, errp)) {
+        return FALSE;
+    }
+    ls->state = LATE_STOP_ON;
+    return TRUE;
+}
+
+gboolean source_late_stop_restore(SourceLateStop *ls, QmpClient *src,
+                                  int timeout_ms)
+{
+    if (!ls->changed || !set_capability(src, FALSE, timeout_ms, NULL)) {
+        return !ls->changed;
+    }
+    ls->changed = FALSE;
+    ls->state = LATE_STOP_OFF;
+    return TRUE;
 }

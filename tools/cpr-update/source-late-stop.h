@@ -4,7 +4,7 @@
  * starts; a source with the cpr-late-stop capability (our series) can
  * keep it running through that setup and stop it just before saving the
  * device state, which shortens the pause.  cpr-update turns it on where
- * the source has it, and restores it if the update is rolled back.
+ * the source has it, and off again if the update is rolled back.
  */
 #ifndef SOURCE_LATE_STOP_H
 #define SOURCE_LATE_STOP_H
@@ -22,11 +22,20 @@ typedef enum {
     LATE_STOP_ON,
 } LateStopState;
 
-/* The capability's state in a query-migrate-capabilities reply. */
-LateStopState source_late_stop_state(JsonNode *capabilities);
+typedef struct {
+    LateStopState state;    /* as found on the source, then as set */
+    gboolean changed;       /* turned on by cpr-update */
+} SourceLateStop;
 
-/* Set it on the source; FALSE with @errp set if the source refused. */
-gboolean source_late_stop_set(QmpClient *src, gboolean on, int timeout_ms,
-                              GError **errp);
+/* The capability's state in the source's query-migrate-capabilities reply. */
+void source_late_stop_read(SourceLateStop *ls, JsonNode *capabilities);
+
+/* Turn it on where the source has it off; FALSE if the source refused. */
+gboolean source_late_stop_enable(SourceLateStop *ls, QmpClient *src,
+                                 int timeout_ms, GError **errp);
+
+/* Turn off again what source_late_stop_enable() turned on. */
+gboolean source_late_stop_restore(SourceLateStop *ls, QmpClient *src,
+                                  int timeout_ms);
 
 #endif

@@ -177,8 +177,8 @@ static gboolean connect_source(Update *u)
     params = src_cmd(u, "query-migrate-parameters", NULL);
     u->orig_mode = member_string(params, "mode");
     caps = src_cmd(u, "query-migrate-capabilities", NULL);
-    u->late_stop = source_late_stop_state(caps);
-    u->vmdesc = vmdesc_state(u->src, u->opt->step_timeout_ms);
+    source_late_stop_read(&u->late_stop, caps);
+    vmdesc_read(&u->vmdesc, u->src, u->opt->keep_vmdesc, u->opt->step_timeout_ms);
     end_step(u);
     return params != NULL && caps != NULL;
 }
@@ -326,13 +326,6 @@ static gboolean make_run_dir(Update *u)
     return TRUE;
 }
 
-/* Will the source leave the vmstate description out (vmdesc.h)? */
-static gboolean vmdesc_suppressed_at_migrate(Update *u)
-{
-    return u->vmdesc == VMDESC_SUPPRESSED ||
-           (u->vmdesc == VMDESC_SENT && !u->opt->keep_vmdesc);
-}
-
 static gboolean launch_destination(Update *u)
 {
     g_autoptr(GError) err = NULL;
@@ -356,9 +349,7 @@ static gboolean launch_destination(Update *u)
     g_ptr_array_add(argv, g_strdup("defer"));
     g_ptr_array_add(argv, g_strdup("-qmp"));
     g_ptr_array_add(argv, g_strdup_printf("unix:%s,server=on,wait=off", u->dst_qmp));
-    if (vmdesc_suppressed_at_migrate(u)) {
-        vmdesc_add_dest_args(argv);
-    }
+    vmdesc_add_dest_args(&u->vmdesc, argv);
     update_timeline_dest_args(u, argv);
     log = g_build_filename(u->run_dir, "qemu.log", NULL);
     fd_handover_spawn_fds(&u->fds, source_fds, target_fds);
@@ -613,37 +604,21 @@ static gboolean end_dry_run(Update *u)
 }
 
 /*
- * Where the source can, have it stop the guest after its migration
- * thread's setup rather than at the main channel's connect (a shorter
- * pause), unless --early-stop.
+ * A shorter pause: the source stops the guest after its migration
+ * thread's setup where it can (source-late-stop.h), unless --early-stop,
+ * and builds no vmstate description (vmdesc.h), unless --keep-vmdesc.
  */
-static gboolean source_stop_late(Update *u)
+static gboolean shorten_source_pause(Update *u)
 {
     g_autoptr(GError) err = NULL;
 
-    if (u->late_stop != LATE_STOP_OFF || u->opt->early_stop) {
-        return TRUE;
-    }
-    u->late_stop_changed = TRUE;
-    if (!source_late_stop_set(u->src, TRUE, u->opt->step_timeout_ms, &err)) {
+    if (!u->opt->early_stop &&
+        !source_late_stop_enable(&u->late_stop, u->src, u->opt->step_timeout_ms, &err)) {
         fail(u, "source: cannot set %s: %s", SOURCE_LATE_STOP_CAPABILITY,
              err->message);
         return FALSE;
     }
-    u->late_stop = LATE_STOP_ON;
-    return TRUE;
-}
-
-/* The source, like the destination, without the vmstate description. */
-static gboolean source_skip_vmdesc(Update *u)
-{
-    g_autoptr(GError) err = NULL;
-
-    if (u->vmdesc != VMDESC_SENT || !vmdesc_suppressed_at_migrate(u)) {
-        return TRUE;
-    }
-    u->vmdesc_changed = TRUE;
-    if (!vmdesc_set_suppressed(u->src, TRUE, u->opt->step_timeout_ms, &err)) {
+    if (!vmdesc_suppress_source(&u->vmdesc, u->src, u->opt->step_timeout_ms, &err)) {
         fail(u, "source: cannot set the machine's %s: %s", VMDESC_PROPERTY,
              err->message);
         return FALSE;
@@ -665,7 +640,7 @@ static gboolean start_migration(Update *u, const char *port)
     }
     u->mode_changed = TRUE;
     r1 = src_cmd(u, "migrate-set-parameters", "{\"mode\":\"cpr-transfer\"}");
-    if (!r1 || !source_stop_late(u) || !source_skip_vmdesc(u)) {
+    if (!r1 || !shorten_source_pause(u)) {
         return FALSE;
     }
     end_step(u);
@@ -873,8 +848,7 @@ static void restore_dest_vmdesc(Update *u)
 {
     g_autoptr(GError) err = NULL;
 
-    if (u->vmdesc_changed &&
-        !vmdesc_set_suppressed(u->dst, FALSE, u->opt->step_timeout_ms, &err)) {
+    if (!vmdesc_restore_dest(&u->vmdesc, u->dst, u->opt->step_timeout_ms, &err)) {
         g_autofree char *w = g_strdup_printf(
             "the destination's %s stays on: %s", VMDESC_PROPERTY, err->message);
 
@@ -970,12 +944,8 @@ static int rollback(Update *u)
     }
     /* The source's tap queues as it left them. */
     tap_detach_queues(u->reattached_queues);
-    if (u->late_stop_changed) {
-        ok = source_late_stop_set(u->src, FALSE, u->opt->step_timeout_ms, NULL) && ok;
-    }
-    if (u->vmdesc_changed) {
-        ok = vmdesc_set_suppressed(u->src, FALSE, u->opt->step_timeout_ms, NULL) && ok;
-    }
+    ok = source_late_stop_restore(&u->late_stop, u->src, u->opt->step_timeout_ms) && ok;
+    ok = vmdesc_restore_source(&u->vmdesc, u->src, u->opt->step_timeout_ms) && ok;
     if (u->orig_mode && u->mode_changed) {
         g_autofree char *args = g_strdup_printf("{\"mode\":\"%s\"}", u->orig_mode);
         g_autoptr(JsonNode) r = qmp_client_execute_json(u->src, "migrate-set-parameters",

@@ -72,10 +72,8 @@ typedef struct {
     char *orig_mode;
     Compat compat;              /* the pre-flight checks and their results */
     gboolean was_running, mode_changed, migrate_issued, handed_over;
-    LateStopState late_stop;    /* the source's cpr-late-stop capability */
-    gboolean late_stop_changed; /* we turned it on: off again on rollback */
-    VmdescState vmdesc;         /* the source's vmstate description */
-    gboolean vmdesc_changed;    /* we suppressed it: restored (vmdesc.h) */
+    SourceLateStop late_stop;   /* the source's cpr-late-stop capability */
+    Vmdesc vmdesc;              /* the vmstate description, both sides */
     GArray *steps;              /* UpdateStep */
     const char *step;           /* current or failed step */
     char *error;

@@ -1,18 +1,18 @@
 /*
  * The vmstate description ("vmdesc"): a JSON account of every device's
  * fields that a source builds as it saves the device state, inside the
- * guest's pause, and appends to the stream for debugging tools
- * (QEMU's scripts/analyze-migration.py); the destination reads it only
- * to skip it.  Building it is most of a source's device-state save (0.9
- * of 1.3 ms for the demo machine here, 0.75 ms of it for piix4_pm's
- * hotplug arrays), so cpr-update turns it off with the machine property
- * suppress-vmdesc, which any QEMU has and sets at run time (qom-set).
- * Both sides must agree: a destination that expects the description
- * waits for it until the source closes the stream.  So the destination
- * is started with "-machine suppress-vmdesc=on" whenever the source will
- * have it on.  What cpr-update turned on it turns off again: on the
- * source if the update is rolled back, on the destination once it runs
- * the guest, so later migrations describe their stream as before.
+ * guest's pause, and appends to the stream for debugging tools (QEMU's
+ * scripts/analyze-migration.py); the destination reads it only to skip
+ * it.  Building it is most of the device state's save (PIIX4 PM's
+ * hotplug arrays alone: 0.75 ms with it, 0.02 ms without), so cpr-update
+ * turns it off with the machine property suppress-vmdesc, which any QEMU
+ * has and sets at run time (qom-set).  Both sides must agree: a
+ * destination that expects the description waits for it until the
+ * source closes the stream.  So the destination is started with
+ * "-machine suppress-vmdesc=on" whenever the source will have it on.
+ * What cpr-update turned on it turns off again: on the source if the
+ * update is rolled back, on the destination once it runs the guest, so
+ * later migrations describe their stream as before.
  */
 #ifndef VMDESC_H
 #define VMDESC_H
@@ -26,17 +26,33 @@
 typedef enum {
     VMDESC_UNKNOWN,         /* the source's machine has no such property */
     VMDESC_SENT,            /* the source sends the description */
-    VMDESC_SUPPRESSED,      /* it does not (already, or set by cpr-update) */
+    VMDESC_SUPPRESSED,      /* it does not */
 } VmdescState;
 
-/* Whether the source behind @c sends the description. */
-VmdescState vmdesc_state(QmpClient *c, int timeout_ms);
+typedef struct {
+    VmdescState source;     /* as found on the source */
+    gboolean keep;          /* --keep-vmdesc: leave the source's alone */
+    gboolean changed;       /* the source's turned off by cpr-update */
+} Vmdesc;
 
-/* Set the machine's suppress-vmdesc on the QEMU behind @c. */
-gboolean vmdesc_set_suppressed(QmpClient *c, gboolean suppressed, int timeout_ms,
-                               GError **errp);
+/* What the source behind @src does; @keep: leave it as it is. */
+void vmdesc_read(Vmdesc *v, QmpClient *src, gboolean keep, int timeout_ms);
 
-/* Append the destination's matching option to @argv. */
-void vmdesc_add_dest_args(GPtrArray *argv);
+/* Will the stream carry the description? */
+gboolean vmdesc_sent(const Vmdesc *v);
+
+/* The destination's matching option, appended to @argv where needed. */
+void vmdesc_add_dest_args(const Vmdesc *v, GPtrArray *argv);
+
+/* Turn the source's off, unless kept or already off. */
+gboolean vmdesc_suppress_source(Vmdesc *v, QmpClient *src, int timeout_ms,
+                                GError **errp);
+
+/* Rolled back: the source's as it was. */
+gboolean vmdesc_restore_source(Vmdesc *v, QmpClient *src, int timeout_ms);
+
+/* Handed over: the destination describes its stream as the source did. */
+gboolean vmdesc_restore_dest(const Vmdesc *v, QmpClient *dst, int timeout_ms,
+                             GError **errp);
 
 #endif
