@@ -19,8 +19,8 @@
 # destination running and to the guest's first heartbeat through it, and
 # the heartbeat gap), the peak RSS of both QEMUs (VmHWM) and the host
 # memory of their guest-RAM memfds (counted once when they share it).
-# Medians and min-max per size and flow.  Samples in
-# build/bench/sweep-GUEST.tsv.
+# Medians and min-max per size and flow, then issue 10's pause targets
+# (bench/pause-targets.sh).  Samples in build/bench/sweep-GUEST.tsv.
 #
 # Usage: bench/switchover-sweep.sh [ROUNDS]
 #   SWEEP_GUEST   metal (default) or linux (the demo guest, TCG only)
@@ -185,3 +185,5 @@ echo "source's stop, if later: with cpr-late-stop the setup is read before it) t
 echo "stop->running / stop->first hb: from the source's stop to the destination running"
 echo "and to the first heartbeat through it (trace logs and hbmon, host clock)."
 echo "RSS: peak (VmHWM) of each QEMU process; memfd: host memory of guest RAM (both sides)."
+echo
+"$top/bench/pause-targets.sh" "$samples"

@@ -16,7 +16,8 @@ fi
 git -C "$chk" fetch -q "$wt" base
 git -C "$chk" checkout -q -f --detach FETCH_HEAD
 git -C "$chk" clean -q -fdx -e build
-qemu_configure "$chk/build"
+# -Werror here (not in the test builds): a patch must add no warning.
+qemu_configure "$chk/build" --enable-werror
 
 fail=0
 n=0
