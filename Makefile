@@ -82,7 +82,7 @@ $(BIN)/test-stream-mutate: $(BIN)/test-stream-mutate.o $(BIN)/stream-mutate.o $(
 $(BIN)/startup-time: $(BIN)/startup-time.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
-$(BIN)/hbmon: $(BIN)/hbmon.o $(BIN)/hb-stats.o $(BIN)/json-summary.o
+$(BIN)/hbmon: $(BIN)/hbmon.o $(BIN)/hb-stats.o $(BIN)/line-sequence.o $(BIN)/json-summary.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/timeline: $(BIN)/timeline.o $(BIN)/phase-timeline.o
@@ -91,7 +91,7 @@ $(BIN)/timeline: $(BIN)/timeline.o $(BIN)/phase-timeline.o
 $(BIN)/test-phase-timeline: $(BIN)/test-phase-timeline.o $(BIN)/phase-timeline.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
-$(BIN)/test-hb-stats: $(BIN)/test-hb-stats.o $(BIN)/hb-stats.o
+$(BIN)/test-hb-stats: $(BIN)/test-hb-stats.o $(BIN)/hb-stats.o $(BIN)/line-sequence.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/test-qmp-client: $(BIN)/test-qmp-client.o $(BIN)/qmp-client.o
@@ -103,7 +103,7 @@ GUEST_IO_UNIT_TESTS := $(BIN)/test-disk-verify $(BIN)/test-net-stats
 tools: $(GUEST_IO_TOOLS)
 unit-tests: $(GUEST_IO_UNIT_TESTS)
 
-$(BIN)/net-peer: $(BIN)/net-peer.o $(BIN)/net-stats.o $(BIN)/json-summary.o
+$(BIN)/net-peer: $(BIN)/net-peer.o $(BIN)/net-stats.o $(BIN)/line-sequence.o $(BIN)/json-summary.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/disk-check: $(BIN)/disk-check.o $(BIN)/disk-verify.o
@@ -112,7 +112,7 @@ $(BIN)/disk-check: $(BIN)/disk-check.o $(BIN)/disk-verify.o
 $(BIN)/test-disk-verify: $(BIN)/test-disk-verify.o $(BIN)/disk-verify.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
-$(BIN)/test-net-stats: $(BIN)/test-net-stats.o $(BIN)/net-stats.o
+$(BIN)/test-net-stats: $(BIN)/test-net-stats.o $(BIN)/net-stats.o $(BIN)/line-sequence.o
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 deps:

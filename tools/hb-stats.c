@@ -27,21 +27,7 @@ void hb_stats_feed_line(HbStats *s, const char *line, gint64 t_us, int conn)
         s->garbled++;
         return;
     }
-    if (s->lines == 0) {
-        s->first_seq = seq;
-        s->first_us = t_us;
-    } else {
-        if (seq != s->last_seq + 1) {
-            s->seq_breaks++;
-        }
-        if (t_us - s->last_us > s->max_gap_us) {
-            s->max_gap_us = t_us - s->last_us;
-            s->max_gap_seq = seq;
-        }
-    }
-    s->lines++;
-    s->last_seq = seq;
-    s->last_us = t_us;
+    line_sequence_feed(&s->seq, seq, t_us);
     s->bad = MAX(s->bad, bad);
 
     if (conn >= s->nconns) {
@@ -60,30 +46,18 @@ void hb_stats_feed_line(HbStats *s, const char *line, gint64 t_us, int conn)
     cs->bad = MAX(cs->bad, bad);
 }
 
-static void add_uint(JsonBuilder *b, const char *name, guint64 v)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_add_int_value(b, (gint64)v);
-}
-
 JsonNode *hb_stats_to_json(const HbStats *s)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
 
     json_builder_begin_object(b);
-    add_uint(b, "lines", s->lines);
-    add_uint(b, "garbled", s->garbled);
-    add_uint(b, "starts", s->starts);
-    add_uint(b, "first_seq", s->first_seq);
-    add_uint(b, "last_seq", s->last_seq);
-    add_uint(b, "seq_breaks", s->seq_breaks);
+    line_sequence_add_members(&s->seq, b);
+    json_add_uint_member(b, "garbled", s->garbled);
+    json_add_uint_member(b, "starts", s->starts);
     json_builder_set_member_name(b, "continuous");
-    json_builder_add_boolean_value(b, s->lines > 0 && s->seq_breaks == 0 &&
+    json_builder_add_boolean_value(b, s->seq.lines > 0 && s->seq.seq_breaks == 0 &&
                                       s->garbled == 0 && s->starts <= 1);
-    add_uint(b, "bad", s->bad);
-    json_builder_set_member_name(b, "max_gap_ms");
-    json_builder_add_double_value(b, s->max_gap_us / 1000.0);
-    add_uint(b, "max_gap_seq", s->max_gap_seq);
+    json_add_uint_member(b, "bad", s->bad);
     /*
      * The pause the guest saw at the live update: from the last heartbeat
      * through the previous QEMU to the first through the last one.
@@ -94,20 +68,18 @@ JsonNode *hb_stats_to_json(const HbStats *s)
         json_builder_add_double_value(b, (s->conn[s->nconns - 1].first_us -
                                           s->conn[s->nconns - 2].last_us) / 1000.0);
     }
-    json_builder_set_member_name(b, "duration_ms");
-    json_builder_add_double_value(b, (s->last_us - s->first_us) / 1000.0);
     json_builder_set_member_name(b, "connections");
     json_builder_begin_array(b);
     for (int i = 0; i < s->nconns; i++) {
         const HbConnStats *cs = &s->conn[i];
 
         json_builder_begin_object(b);
-        add_uint(b, "lines", cs->lines);
-        add_uint(b, "first_seq", cs->first_seq);
-        add_uint(b, "last_seq", cs->last_seq);
+        json_add_uint_member(b, "lines", cs->lines);
+        json_add_uint_member(b, "first_seq", cs->first_seq);
+        json_add_uint_member(b, "last_seq", cs->last_seq);
         /* Full verification passes completed while on this connection. */
-        add_uint(b, "passes", cs->lines ? cs->last_pass - cs->first_pass : 0);
-        add_uint(b, "bad", cs->bad);
+        json_add_uint_member(b, "passes", cs->lines ? cs->last_pass - cs->first_pass : 0);
+        json_add_uint_member(b, "bad", cs->bad);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

@@ -9,6 +9,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "line-sequence.h"
+
 #define HB_MAX_CONNS 32   /* a VM updated many times in a row */
 
 typedef struct {
@@ -20,15 +22,10 @@ typedef struct {
 } HbConnStats;
 
 typedef struct {
-    guint64 lines;          /* parsed "HB " lines */
+    LineSequence seq;       /* the parsed "HB " lines, across connections */
     guint64 garbled;        /* lines that looked like heartbeats but did not parse */
     guint64 starts;         /* "HB-START": the workload (re)started */
-    guint64 first_seq, last_seq;
-    guint64 seq_breaks;     /* times seq was not previous + 1 */
     guint64 bad;            /* largest bad-word count reported */
-    gint64 first_us, last_us;
-    gint64 max_gap_us;      /* largest time between two heartbeats */
-    guint64 max_gap_seq;    /* seq of the heartbeat that ended that gap */
     int nconns;
     HbConnStats conn[HB_MAX_CONNS];
 } HbStats;

@@ -9,19 +9,16 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "line-sequence.h"
+
 typedef struct {
     guint connections;      /* accepted */
     guint resets;           /* ended with an error (RST, timeout) */
     guint closes;           /* ended with an orderly close */
-    guint64 lines;          /* parsed "NET " lines */
+    LineSequence seq;       /* the parsed "NET " lines */
     guint64 garbled;        /* lines that did not parse */
-    guint64 first_seq, last_seq;
-    guint64 seq_breaks;     /* times seq was not previous + 1 */
     guint64 guest_conn_changes; /* the guest's own conn number changed */
     guint64 last_guest_conn;
-    gint64 first_us, last_us;
-    gint64 max_gap_us;      /* longest time between two lines */
-    guint64 max_gap_seq;    /* seq of the line that ended it */
 } NetStats;
 
 void net_stats_init(NetStats *s);

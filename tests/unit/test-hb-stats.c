@@ -17,10 +17,10 @@ static void test_continuous(void)
     feed(&s, "some kernel message", 12, 0);
     feed(&s, "HB seq=2 pass=1 verified=3 bad=0", 40, 1);
     feed(&s, "HB seq=3 pass=4 verified=9 bad=0", 45, 1);
-    g_assert_cmpuint(s.lines, ==, 4);
-    g_assert_cmpuint(s.seq_breaks, ==, 0);
-    g_assert_cmpint(s.max_gap_us, ==, 30000);
-    g_assert_cmpuint(s.max_gap_seq, ==, 2);
+    g_assert_cmpuint(s.seq.lines, ==, 4);
+    g_assert_cmpuint(s.seq.seq_breaks, ==, 0);
+    g_assert_cmpint(s.seq.max_gap_us, ==, 30000);
+    g_assert_cmpuint(s.seq.max_gap_seq, ==, 2);
     g_assert_cmpint(s.nconns, ==, 2);
     g_assert_cmpuint(s.conn[1].last_pass - s.conn[1].first_pass, ==, 3);
     g_assert_cmpuint(s.bad, ==, 0);
