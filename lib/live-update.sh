@@ -214,10 +214,21 @@ lu_trace_args() {
 
 lu_status() { lu_qmp "$1" query-status | sed -n 's/.*"status":"\([a-z-]*\)".*/\1/p'; }
 
+# lu_qemu_alive NAME: true while QEMU NAME (lu_start_qemu) runs; once it
+# has exited, the run stops here with the end of its stderr, rather than
+# when a wait for it times out (-accel kvm without /dev/kvm, a bad option).
+lu_qemu_alive() {
+    local pid_var=${1}_PID
+    kill -0 "${!pid_var}" 2>/dev/null ||
+        lu_die "the $1 QEMU exited: $(tail -n 3 "$LU_DIR/$1.err" 2>/dev/null)"
+}
+
+lu_source_beats() { lu_qemu_alive src && lu_hb_beyond 20; }
+
 lu_boot_source() {
     lu_start_qemu src "${LU_SOURCE_QEMU:-$STOCK_QEMU}"
     lu_wait_for "source QMP socket" test -S "$LU_DIR/src.qmp"
-    lu_wait_for "guest heartbeat on the source" lu_hb_beyond 20
+    lu_wait_for "guest heartbeat on the source" lu_source_beats
     [ -z "$LU_DISKS" ] || lu_wait_for "guest disk records on the source" lu_disk_beyond 10
     [ -z "$LU_TAP" ] || lu_wait_for "guest TCP lines on the source" lu_net_beyond 10
 }
