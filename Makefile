@@ -14,12 +14,20 @@ UNIT_TESTS := $(BIN)/test-hb-stats $(BIN)/test-qmp-client $(BIN)/test-same-args 
 	$(BIN)/test-handover-args $(BIN)/test-compat-parse $(BIN)/test-phase-timeline \
 	$(BIN)/test-source-late-stop
 
-.PHONY: all tools unit-tests man deps prepare qemu guest metal-guest demo check export install \
+.PHONY: all tools unit-tests asan-unit-tests man deps prepare qemu guest metal-guest demo check export install \
 	install-tools install-qemu clean
 all: tools guest qemu
 
 tools: $(TOOLS)
 unit-tests: $(UNIT_TESTS)
+
+# The unit tests again, built with ASan and UBSan in build/bin-asan
+# (tests/t-unit-asan.sh): memory errors and leaks in what parses QMP,
+# command lines, CPR streams and trace logs.
+asan-unit-tests:
+	$(MAKE) --no-print-directory BIN=build/bin-asan \
+		CC="$(CC) -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+		unit-tests
 
 $(BIN)/%.o: tools/%.c $(wildcard tools/*.h)
 	@mkdir -p $(BIN)

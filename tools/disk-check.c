@@ -184,8 +184,8 @@ static JsonNode *summary(const DiskVerify *v, const char *image, const char *for
 
 int main(int argc, char **argv)
 {
-    char *image = NULL, *console = NULL, *format = NULL, *summary_path = NULL;
-    char *disk = NULL;
+    g_autofree char *image = NULL, *console = NULL, *format = NULL, *summary_path = NULL;
+    g_autofree char *disk = NULL;
     GOptionEntry entries[] = {
         { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, "The guest's disk image", "FILE" },
         { "console", 'c', 0, G_OPTION_ARG_FILENAME, &console,

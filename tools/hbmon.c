@@ -142,7 +142,7 @@ static int write_summary(const HbStats *s, const char *path)
 
 int main(int argc, char **argv)
 {
-    char *listen_path = NULL, *log_path = NULL, *summary_path = NULL;
+    g_autofree char *listen_path = NULL, *log_path = NULL, *summary_path = NULL;
     GOptionEntry entries[] = {
         { "listen", 'l', 0, G_OPTION_ARG_FILENAME, &listen_path,
           "UNIX socket QEMU's serial chardev connects to", "SOCKET" },
@@ -190,5 +190,7 @@ int main(int argc, char **argv)
     if (m.log) {
         fclose(m.log);
     }
+    g_string_free(m.line, TRUE);
+    g_main_loop_unref(m.loop);
     return rc;
 }

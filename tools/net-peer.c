@@ -155,7 +155,7 @@ static int write_summary(const NetStats *s, const char *path)
 
 int main(int argc, char **argv)
 {
-    char *listen_spec = NULL, *log_path = NULL, *summary_path = NULL;
+    g_autofree char *listen_spec = NULL, *log_path = NULL, *summary_path = NULL;
     GOptionEntry entries[] = {
         { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen_spec,
           "Address the guest connects to", "IP:PORT" },
@@ -198,5 +198,6 @@ int main(int argc, char **argv)
     if (p.log) {
         fclose(p.log);
     }
+    g_main_loop_unref(p.loop);
     return rc;
 }

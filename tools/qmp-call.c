@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 {
     double timeout = 30;
     gboolean wait = FALSE;
-    char *event = NULL;
+    g_autofree char *event = NULL;
     GOptionEntry entries[] = {
         { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &timeout,
           "Give up after SECONDS (default 30)", "SECONDS" },

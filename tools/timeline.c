@@ -13,7 +13,7 @@
 
 int main(int argc, char **argv)
 {
-    char *src = NULL, *dst = NULL, *hb = NULL;
+    g_autofree char *src = NULL, *dst = NULL, *hb = NULL;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
         { "source", 's', 0, G_OPTION_ARG_FILENAME, &src,
