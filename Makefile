@@ -50,7 +50,8 @@ CPR_UPDATE_OBJS := $(addprefix $(BIN)/cpr-update-,main.o update.o dest-process.o
 CPR_UPDATE_OBJS += $(addprefix $(BIN)/cpr-update-,source-monitor.o supervise.o)
 # A shorter pause: the source stops the guest late where it can
 # (cpr-late-stop), and neither side builds the vmstate description.
-CPR_UPDATE_OBJS += $(BIN)/cpr-update-source-late-stop.o $(BIN)/cpr-update-vmdesc.o
+CPR_UPDATE_OBJS += $(BIN)/cpr-update-source-late-stop.o $(BIN)/cpr-update-vmdesc.o \
+	$(BIN)/cpr-update-migration-cancel.o
 $(BIN)/cpr-update-supervise.o: PKG_CFLAGS += $(shell pkg-config --cflags libsystemd)
 $(BIN)/cpr-update: PKG_LIBS += $(shell pkg-config --libs libsystemd)
 $(BIN)/cpr-update: $(CPR_UPDATE_OBJS)

@@ -25,6 +25,9 @@ METAL_FILL=${METAL_FILL:-64M}
 METAL_PERIOD_US=${METAL_PERIOD_US:-1000}
 METAL_APPEND=${METAL_APPEND:-}
 LU_ACCEL=${LU_ACCEL:-tcg}
+# More devices for the guest, as -device arguments (space-separated), e.g.
+# "e1000,romfile=,id=nic1": a larger device state to save and load.
+LU_EXTRA_DEVICES=${LU_EXTRA_DEVICES:-}
 # LU_TRACE=1: every QEMU started here logs the trace events of a live
 # update's phases, time-stamped on the host's clock, to $LU_DIR/NAME.trace
 # (for tools/timeline).
@@ -125,6 +128,8 @@ lu_guest_args() {
         -object "memory-backend-memfd,id=ram0,size=$GUEST_RAM,share=on" \
         -m "$GUEST_RAM" \
         -chardev "socket,id=hb,path=$LU_DIR/hb.sock" -serial chardev:hb
+    local dev
+    for dev in $LU_EXTRA_DEVICES; do printf '%s\n' -device "$dev"; done
     if [ "$LU_GUEST_KIND" = metal ]; then
         printf '%s\n' -kernel "$LU_TOP/build/metal-guest/metal-guest.elf" \
             -append "fill=$METAL_FILL period_us=$METAL_PERIOD_US${METAL_APPEND:+ $METAL_APPEND}"

@@ -68,6 +68,16 @@ gboolean dest_process_alive(DestProcess *d)
     return TRUE;
 }
 
+gboolean dest_process_freeze(DestProcess *d)
+{
+    return dest_process_alive(d) && kill(d->pid, SIGSTOP) == 0;
+}
+
+gboolean dest_process_thaw(DestProcess *d)
+{
+    return dest_process_alive(d) && kill(d->pid, SIGCONT) == 0;
+}
+
 void dest_process_kill(DestProcess *d)
 {
     if (!d->pid || d->reaped) {

@@ -23,6 +23,15 @@ gboolean dest_process_start(DestProcess *d, GPtrArray *argv, const char *cwd,
 /* FALSE once the process has exited (it is reaped then). */
 gboolean dest_process_alive(DestProcess *d);
 
+/*
+ * Stop it (SIGSTOP) where it stands; TRUE if it was there to stop.  A
+ * stopped destination cannot start the guest until it is thawed.
+ */
+gboolean dest_process_freeze(DestProcess *d);
+
+/* Let a frozen destination go on (SIGCONT); FALSE if it is gone. */
+gboolean dest_process_thaw(DestProcess *d);
+
 /* SIGKILL and reap, if still there. */
 void dest_process_kill(DestProcess *d);
 

@@ -1,6 +1,7 @@
 /* The live-update state machine; see update.h. */
 #include "update.h"
 #include "compat-check.h"
+#include "migration-cancel.h"
 #include "preflight.h"
 #include "source-late-stop.h"
 #include "source-monitor.h"
@@ -906,40 +907,30 @@ static void remove_run_dir(Update *u)
 static int rollback(Update *u)
 {
     g_autoptr(GError) err = NULL;
-    gboolean ok = TRUE;
+    gboolean ok = TRUE, resume = TRUE;
 
     if (!u->src) {
         goto cleanup_dest;      /* never reached the source: nothing to undo */
     }
     qmp_client_set_abort_fd(u->src, -1);
     if (u->migrate_issued) {
-        gint64 deadline = g_get_monotonic_time() + u->opt->step_timeout_ms * 1000LL;
-        g_autoptr(JsonNode) c = qmp_client_execute(u->src, "migrate_cancel", NULL,
-                                                   u->opt->step_timeout_ms, NULL);
-        for (;;) {
-            g_autoptr(JsonNode) mig = qmp_client_execute(u->src, "query-migrate", NULL,
-                                                         u->opt->step_timeout_ms, NULL);
-            g_autofree char *st = member_string(mig, "status");
-
-            if (!st) {
-                ok = FALSE;
-                break;
-            }
-            if (g_str_equal(st, "completed")) {
-                /* Too late to cancel: the guest moved after all. */
-                u->handed_over = TRUE;
-                u->source_migrate = json_object_ref(json_node_get_object(mig));
-                return UPDATE_FAILED_AFTER_HANDOVER;
-            }
-            if (g_str_equal(st, "failed") || g_str_equal(st, "cancelled") ||
-                g_str_equal(st, "none")) {
-                break;
-            }
-            if (g_get_monotonic_time() > deadline) {
-                ok = FALSE;
-                break;
-            }
-            g_usleep(20 * 1000);
+        switch (migration_cancel(u->src, &u->dest, u->opt->step_timeout_ms,
+                                 &u->source_migrate)) {
+        case CANCEL_TOO_LATE:   /* the guest moved after all */
+            u->handed_over = TRUE;
+            return UPDATE_FAILED_AFTER_HANDOVER;
+        case CANCEL_UNSETTLED:
+            ok = FALSE;
+            break;
+        case CANCEL_BOTH_STOPPED:
+            u->outcome = g_strdup("guest stopped: the source completed after the "
+                                  "destination was killed; 'cont' on the source "
+                                  "resumes it");
+            ok = FALSE;
+            resume = FALSE;
+            break;
+        case CANCEL_SOURCE_KEPT:
+            break;
         }
     }
     /* The source's tap queues as it left them. */
@@ -953,7 +944,7 @@ static int rollback(Update *u)
                                                         NULL);
         ok = ok && r;
     }
-    if (u->was_running) {
+    if (u->was_running && resume) {
         g_autoptr(JsonNode) st = qmp_client_execute(u->src, "query-status", NULL,
                                                     u->opt->step_timeout_ms, &err);
         g_autofree char *status = member_string(st, "status");
@@ -970,7 +961,7 @@ static int rollback(Update *u)
         g_free(u->outcome);
         u->outcome = g_strdup_printf("guest %s on the source",
                                      ok ? "still running" : "NOT confirmed running");
-    } else {
+    } else if (resume) {
         u->outcome = g_strdup("guest left paused on the source, as it was");
     }
 
