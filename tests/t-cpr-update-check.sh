@@ -242,3 +242,13 @@ tap_check "not shared: names -machine aux-ram-share=on" \
     grep -q -- "-machine aux-ram-share=on" "$LU_DIR/text.err"
 tap_check "not shared: guest untouched" [ "$(source_state "$LU_DIR/plain.qmp")" = "$plain_before" ]
 tap_check "not shared: nothing left behind" no_leftovers
+
+# --- 6. a source an interrupted update left in cpr-transfer mode ---------
+start_bare left -machine pc,memory-backend=ram0 $(shared_ram)
+lu_qmp "$LU_DIR/left.qmp" migrate-set-parameters '{"mode":"cpr-transfer"}' >/dev/null
+run_text "$LU_DIR/left.qmp" --check --same-args -- "$OUR_QEMU"
+echo "# note: left in cpr-transfer: rc=$TEXT_RC $(cat "$LU_DIR/text.err")"
+tap_check "left in cpr-transfer: warned, naming the mode" \
+    grep -q "^cpr-update: warning: the source's migration mode is already cpr-transfer" "$LU_DIR/text.err"
+tap_check "left in cpr-transfer: the mode is left as found" \
+    [ "$(lu_qmp "$LU_DIR/left.qmp" query-migrate-parameters | jq -r .mode)" = cpr-transfer ]

@@ -177,6 +177,13 @@ static gboolean connect_source(Update *u)
     u->was_running = g_str_equal(status, "running");
     params = src_cmd(u, "query-migrate-parameters", NULL);
     u->orig_mode = member_string(params, "mode");
+    if (u->orig_mode && g_str_equal(u->orig_mode, "cpr-transfer")) {
+        /* What an update killed before it could roll back leaves behind. */
+        g_ptr_array_add(u->warnings, g_strdup(
+            "the source's migration mode is already cpr-transfer (left by an "
+            "interrupted update?); a failed update leaves it so"));
+        warn_all(u, u->warnings->len - 1);
+    }
     caps = src_cmd(u, "query-migrate-capabilities", NULL);
     source_late_stop_read(&u->late_stop, caps);
     vmdesc_read(&u->vmdesc, u->src, u->opt->keep_vmdesc, u->opt->step_timeout_ms);
