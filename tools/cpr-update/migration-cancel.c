@@ -40,12 +40,14 @@ CancelOutcome migration_cancel(QmpClient *src, DestProcess *dest, int timeout_ms
         g_autoptr(GError) qerr = NULL;
         g_autoptr(JsonNode) mig = qmp_client_execute(src, "query-migrate", NULL,
                                                      SOURCE_SILENT_MS, &qerr);
-        g_autofree char *st = migration_status(mig);
+        /* No status: no migration at all (it never started). */
+        g_autofree char *st = mig ? migration_status(mig) ?: g_strdup("none") : NULL;
 
-        if (!st) {
-            if (silent(qerr)) {
-                dest_process_kill(dest);
-            }
+        if (!mig && !silent(qerr)) {
+            dest_process_kill(dest);    /* the source is gone or makes no sense */
+            return CANCEL_UNSETTLED;
+        } else if (!mig) {
+            dest_process_kill(dest);
         } else if (g_str_equal(st, "completed")) {
             if (frozen && !dest_process_thaw(dest)) {
                 /*
