@@ -10,3 +10,4 @@ step "preparing build/qemu";     scripts/prepare-qemu.sh
 step "building QEMU";            scripts/build-qemu.sh | tail -1
 step "building tools";           make -s tools unit-tests
 step "building the demo guest";  guest/build-guest.sh
+step "building the bare-metal guest"; guest/metal/build.sh

@@ -18,6 +18,7 @@ GUEST_RAM=256M
 LU_TRACE=1
 LU_EXTRA_DEVICES=$(for i in $(seq 1 "${INTERRUPT_NICS:-24}"); do printf 'e1000,romfile=,id=nic%s ' "$i"; done)
 ROUNDS=${INTERRUPT_ROUNDS:-3}
+"$top/guest/metal/build.sh" > /dev/null
 
 # Heartbeat lines that came through hbmon connection $1 (0: the source's
 # serial, 1: the destination's).
