@@ -31,9 +31,13 @@ for r in $(seq 1 "$ROUNDS"); do
     "$LU_BIN/cpr-update" --source "$LU_DIR/src.qmp" --run-dir "$LU_DIR" --json -- \
         "$OUR_QEMU" "${LU_GUEST_ARGS[@]}" > "$LU_DIR/update.json" 2> "$LU_DIR/update.err" &
     cu=$!
-    # SIGINT as soon as the source's trace shows the guest stopped.
-    ( timeout "$LU_TIMEOUT" tail -n +1 -F "$LU_DIR/src.trace" 2>/dev/null |
-          grep -q -m1 'new_state 7 (finish-migrate)' && kill -INT "$cu" ) &
+    # SIGINT as soon as the source's trace shows the guest stopped (polled:
+    # tail -F's inotify watch did not fire inside a network namespace).
+    ( until grep -q 'new_state 7 (finish-migrate)' "$LU_DIR/src.trace" 2>/dev/null; do
+          kill -0 "$cu" 2>/dev/null || exit 0
+          sleep 0.002
+      done
+      kill -INT "$cu" ) &
     watcher=$!
     wait "$cu"
     rc=$?

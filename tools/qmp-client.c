@@ -218,6 +218,15 @@ JsonNode *qmp_client_execute(QmpClient *c, const char *command,
     }
 }
 
+char *qmp_reply_string(JsonNode *reply, const char *name)
+{
+    if (!reply || !JSON_NODE_HOLDS_OBJECT(reply)) {
+        return NULL;
+    }
+    return g_strdup(json_object_get_string_member_with_default(
+                        json_node_get_object(reply), name, NULL));
+}
+
 JsonNode *qmp_client_execute_json(QmpClient *c, const char *command,
                                   const char *args_json, int timeout_ms,
                                   GError **errp)

@@ -48,6 +48,12 @@ QmpClient *qmp_client_connect_greeting(const char *path, int greeting_timeout_ms
 JsonNode *qmp_client_execute(QmpClient *c, const char *command,
                              JsonObject *args, int timeout_ms, GError **errp);
 
+/*
+ * The string member @name of a reply that is an object (a copy), or NULL
+ * when the reply is missing, not an object, or has no such string.
+ */
+char *qmp_reply_string(JsonNode *reply, const char *name);
+
 /* Like qmp_client_execute, with arguments given as a JSON text. */
 JsonNode *qmp_client_execute_json(QmpClient *c, const char *command,
                                   const char *args_json, int timeout_ms,

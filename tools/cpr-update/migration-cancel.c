@@ -15,15 +15,6 @@ static gboolean silent(const GError *err)
     return g_error_matches(err, QMP_CLIENT_ERROR, QMP_CLIENT_ERROR_TIMEOUT);
 }
 
-static char *migration_status(JsonNode *mig)
-{
-    if (!mig || !JSON_NODE_HOLDS_OBJECT(mig)) {
-        return NULL;
-    }
-    return g_strdup(json_object_get_string_member_with_default(
-                        json_node_get_object(mig), "status", NULL));
-}
-
 CancelOutcome migration_cancel(QmpClient *src, DestProcess *dest, int timeout_ms,
                                JsonObject **completed_out)
 {
@@ -41,7 +32,7 @@ CancelOutcome migration_cancel(QmpClient *src, DestProcess *dest, int timeout_ms
         g_autoptr(JsonNode) mig = qmp_client_execute(src, "query-migrate", NULL,
                                                      SOURCE_SILENT_MS, &qerr);
         /* No status: no migration at all (it never started). */
-        g_autofree char *st = mig ? migration_status(mig) ?: g_strdup("none") : NULL;
+        g_autofree char *st = mig ? qmp_reply_string(mig, "status") ?: g_strdup("none") : NULL;
 
         if (!mig && !silent(qerr)) {
             dest_process_kill(dest);    /* the source is gone or makes no sense */

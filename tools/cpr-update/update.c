@@ -125,21 +125,12 @@ static JsonNode *src_cmd(Update *u, const char *cmd, const char *args)
     return ret;
 }
 
-static char *member_string(JsonNode *node, const char *name)
-{
-    if (!node || !JSON_NODE_HOLDS_OBJECT(node)) {
-        return NULL;
-    }
-    return g_strdup(json_object_get_string_member_with_default(
-                        json_node_get_object(node), name, NULL));
-}
-
 static char *run_status(Update *u, gboolean is_dest)
 {
     g_autoptr(JsonNode) r = is_dest ? dst_cmd(u, "query-status", NULL)
                                     : src_cmd(u, "query-status", NULL);
 
-    return member_string(r, "status");
+    return qmp_reply_string(r, "status");
 }
 
 static char *node_to_json(JsonNode *node)
@@ -176,7 +167,7 @@ static gboolean connect_source(Update *u)
     }
     u->was_running = g_str_equal(status, "running");
     params = src_cmd(u, "query-migrate-parameters", NULL);
-    u->orig_mode = member_string(params, "mode");
+    u->orig_mode = qmp_reply_string(params, "mode");
     if (u->orig_mode && g_str_equal(u->orig_mode, "cpr-transfer")) {
         /* What an update killed before it could roll back leaves behind. */
         g_ptr_array_add(u->warnings, g_strdup(
@@ -721,7 +712,7 @@ static gboolean follow_transfer(Update *u)
     }
     for (;;) {
         g_autoptr(JsonNode) mig = src_cmd(u, "query-migrate", NULL);
-        g_autofree char *status = member_string(mig, "status");
+        g_autofree char *status = qmp_reply_string(mig, "status");
 
         if (!status) {
             fail(u, "source: query-migrate has no status");
@@ -734,7 +725,7 @@ static gboolean follow_transfer(Update *u)
             break;
         }
         if (g_str_equal(status, "failed") || g_str_equal(status, "cancelled")) {
-            g_autofree char *desc = member_string(mig, "error-desc");
+            g_autofree char *desc = qmp_reply_string(mig, "error-desc");
 
             /* A dying destination makes the source fail first: blame it. */
             if (dest_died_meanwhile(u)) {
@@ -954,7 +945,7 @@ static int rollback(Update *u)
     if (u->was_running && resume) {
         g_autoptr(JsonNode) st = qmp_client_execute(u->src, "query-status", NULL,
                                                     u->opt->step_timeout_ms, &err);
-        g_autofree char *status = member_string(st, "status");
+        g_autofree char *status = qmp_reply_string(st, "status");
 
         if (status && !g_str_equal(status, "running")) {
             g_autoptr(JsonNode) r = qmp_client_execute(u->src, "cont", NULL,
@@ -962,7 +953,7 @@ static int rollback(Update *u)
             g_autoptr(JsonNode) st2 = qmp_client_execute(u->src, "query-status", NULL,
                                                          u->opt->step_timeout_ms, NULL);
             g_free(status);
-            status = member_string(st2, "status");
+            status = qmp_reply_string(st2, "status");
         }
         ok = ok && status && g_str_equal(status, "running");
         g_free(u->outcome);
